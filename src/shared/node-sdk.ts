@@ -1,0 +1,123 @@
+// The node SDK: every node type is one `defineNode({...})` call in nodes/<name>/index.ts.
+import { z } from 'zod';
+import type { Dataset } from '../compute/data/dataset';
+import type { PortSpec, PortTypeName } from './port-types';
+import type { ArtifactRef, Metrics, Report } from './values';
+
+/** The runtime value carried by each port type. Types without a node yet stay `unknown`. */
+export interface PortValueMap {
+  Dataset: Dataset;
+  TaskSequence: unknown;
+  Model: unknown;
+  Metrics: Metrics;
+  Report: Report;
+  DeployPackage: unknown;
+  Any: unknown;
+}
+
+export type Ports = Record<string, PortSpec>;
+type ValuesOf<P extends Ports> = { [K in keyof P]: PortValueMap[P[K]['type']] };
+type InputValuesOf<P extends Ports> = {
+  [K in keyof P]: P[K]['required'] extends true ? PortValueMap[P[K]['type']] : PortValueMap[P[K]['type']] | undefined;
+};
+
+export interface Artifacts {
+  /** Stores bytes content-addressed and returns a reference the canvas can show. */
+  write(name: string, data: Uint8Array, mime: string): Promise<ArtifactRef>;
+  read(ref: ArtifactRef): Promise<Uint8Array>;
+}
+
+export interface ExecuteContext<I extends Ports, P> {
+  nodeId: string;
+  params: P;
+  inputs: InputValuesOf<I>;
+  /** Aborted when the user cancels; long loops check it (or call `throwIfAborted`). */
+  signal: AbortSignal;
+  /** fraction in [0, 1]. */
+  progress(fraction: number, message?: string): void;
+  /** One point of a streamed curve. */
+  metric(name: string, value: number, step: number): void;
+  log(message: string, level?: 'info' | 'warn'): void;
+  artifacts: Artifacts;
+  /** Deterministic per node: derived from the run seed and the node id. */
+  seed: number;
+  /** Resolves a path param against the graph file's folder. */
+  resolvePath(path: string): string;
+}
+
+/** A failure the user can act on: shown as its message alone, never with a stack trace. */
+export class NodeError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: { param?: string; port?: string; file?: string },
+  ) {
+    super(message);
+    this.name = 'NodeError';
+  }
+}
+
+export interface NodeDefinition<I extends Ports = Ports, O extends Ports = Ports, S extends z.ZodObject = z.ZodObject> {
+  /** Stable, namespaced, never renamed: `condense.<area>.<name>`. */
+  type: string;
+  /** Bumped with a migration in `migrations` whenever the params change shape. */
+  version: number;
+  title: string;
+  category: string;
+  description: string;
+  inputs: I;
+  outputs: O;
+  params: S;
+  /** migrations[v] turns params of typeVersion v into params of typeVersion v + 1. */
+  migrations?: Record<number, (params: Record<string, unknown>) => Record<string, unknown>>;
+  /** `never`: the node re-runs every time (its cache key never matches). */
+  cache?: 'auto' | 'never';
+  /**
+   * Files the output depends on, given resolved params. Their content hashes enter the cache key, so an
+   * edited file re-runs the node. Paths are absolute (already resolved).
+   */
+  files?: (params: z.infer<S>, resolvePath: (p: string) => string) => string[];
+  execute(ctx: ExecuteContext<I, z.infer<S>>): Promise<ValuesOf<O>>;
+}
+
+export function defineNode<const I extends Ports, const O extends Ports, S extends z.ZodObject>(
+  definition: NodeDefinition<I, O, S>,
+): NodeDefinition<I, O, S> {
+  return definition;
+}
+
+/** What the renderer and `condense nodes` see of a node type: data only, no functions. */
+export interface NodeDescriptor {
+  type: string;
+  version: number;
+  title: string;
+  category: string;
+  description: string;
+  /** The node's README.md. */
+  docs: string;
+  inputs: Record<string, PortSpec>;
+  outputs: Record<string, PortSpec>;
+  /** JSON Schema of the params (draft 2020-12) with `default`, `minimum`, `maximum`, `help`, `unit`. */
+  paramsSchema: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+}
+
+export function describeNode(def: NodeDefinition, docs: string): NodeDescriptor {
+  return {
+    type: def.type,
+    version: def.version,
+    title: def.title,
+    category: def.category,
+    description: def.description,
+    docs,
+    inputs: def.inputs,
+    outputs: def.outputs,
+    paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    defaults: def.params.parse({}) as Record<string, unknown>,
+  };
+}
+
+export type PortTypeOf<D extends NodeDefinition, K extends keyof D['outputs']> = D['outputs'][K] extends {
+  type: infer T extends PortTypeName;
+}
+  ? T
+  : never;
