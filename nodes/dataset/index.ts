@@ -1,0 +1,77 @@
+// The Dataset node: reads a dataset from one of several sources and outputs its train, test and validation
+// splits, optionally resized, re-channelled, limited and shifted to a new domain.
+import { z } from 'zod';
+import { GENERATED_MAX_CLASSES } from '../../src/compute/data/generated';
+import { loadDatasetSplits } from '../../src/compute/data/load';
+import { sourceFiles } from '../../src/compute/data/sources';
+import { defineNode } from '../../src/shared/node-sdk';
+
+const fileParam = (help: string) => z.string().default('').meta({ help });
+
+export const datasetParams = z.object({
+  source: z
+    .enum(['fashion-mnist', 'idx', 'cifar-binary', 'image-folder', 'paired-folder', 'generated'])
+    .default('fashion-mnist')
+    .meta({ help: 'Where the images come from. See the node docs for the folder layout each source expects.' }),
+  path: fileParam(
+    'idx: folder with the four MNIST-style files. cifar-binary: folder with data_batch_*.bin and test_batch.bin, or one .bin file. image-folder: folder of class subfolders (optionally inside train/ and test/). paired-folder: folder with input/ and target/ (optionally inside train/ and test/). Relative to the graph file.',
+  ),
+  trainImages: fileParam('idx only: the train images file, overriding the standard name inside path.'),
+  trainLabels: fileParam('idx only: the train labels file, overriding the standard name inside path.'),
+  testImages: fileParam('idx only: the test images file, overriding the standard name inside path.'),
+  testLabels: fileParam('idx only: the test labels file, overriding the standard name inside path.'),
+  classNames: z.string().default('').meta({ help: 'idx and cifar-binary: class names separated by commas, label 0 first. Empty: defaults (CIFAR-10 names, or the label numbers).' }),
+  bundledMini: z.boolean().default(false).meta({ help: 'fashion-mnist only: use the bundled 6,000/1,000 subset even when the full set is installed (fast graphs, CI).' }),
+  testFraction: z.number().min(0.01).max(0.9).default(0.2).meta({ help: 'Folders and single files without a separate test split: the fraction of each class held out as test.' }),
+  classes: z.number().int().min(2).max(GENERATED_MAX_CLASSES).default(4).meta({ help: 'generated only: number of classes (a shape or texture each; more than 10 adds size bands).' }),
+  trainCount: z.number().int().min(1).max(1_000_000).default(2000).meta({ help: 'generated only: train images.', unit: 'images' }),
+  testCount: z.number().int().min(1).max(1_000_000).default(500).meta({ help: 'generated only: test images.', unit: 'images' }),
+  size: z.number().int().min(8).max(512).default(28).meta({ help: 'generated only: image width and height.', unit: 'px' }),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Drives generated images, held-out and validation splits, and shift noise.' }),
+  resize: z.number().int().min(0).max(1024).default(0).meta({ help: 'Resize every image to resize x resize (bilinear). 0 keeps the size.', unit: 'px' }),
+  channels: z.enum(['keep', '1', '3']).default('keep').meta({ help: '1: greyscale (luma), 3: RGB (grey repeated). keep: as stored (generated data: 1).' }),
+  normalize: z.enum(['none', 'dataset', 'given']).default('dataset').meta({ help: 'The normalisation recorded for models: none (pixel/255), dataset (train mean/std per channel), given (mean and std below). Pixels stay 8-bit.' }),
+  mean: z.string().default('0.5').meta({ help: 'normalize = given: per-channel means in 0..1, separated by commas (one value = all channels).' }),
+  std: z.string().default('0.5').meta({ help: 'normalize = given: per-channel standard deviations in 0..1, separated by commas.' }),
+  perClassLimit: z.number().int().min(0).max(1_000_000).default(0).meta({ help: 'Keep at most this many train images per class (the first ones). 0: all.', unit: 'images' }),
+  testPerClassLimit: z.number().int().min(0).max(1_000_000).default(0).meta({ help: 'Keep at most this many test images per class (the first ones). 0: all.', unit: 'images' }),
+  validationSplit: z.number().min(0).max(0.9).default(0).meta({ help: 'Fraction of each train class moved to the validation output (seeded). 0: validation is empty.' }),
+  shiftSplits: z.enum(['all', 'train', 'test']).default('all').meta({ help: 'Which splits get the domain shift below (train includes validation).' }),
+  invert: z.boolean().default(false).meta({ help: 'Shift: invert pixels (255 - p).' }),
+  rotate: z.number().min(-180).max(180).default(0).meta({ help: 'Shift: rotate every image counter-clockwise by this angle.', unit: 'deg' }),
+  noise: z.number().min(0).max(128).default(0).meta({ help: 'Shift: standard deviation of added Gaussian noise.', unit: 'pixel levels (0-255)' }),
+  blur: z.number().min(0).max(16).default(0).meta({ help: 'Shift: Gaussian blur radius (its standard deviation).', unit: 'px' }),
+  contrast: z.number().min(0).max(4).default(1).meta({ help: 'Shift: contrast factor around mid-grey. 1: unchanged.' }),
+  tint: z.string().default('').meta({ help: 'Shift: a colour like #ff8800 the images are multiplied with (makes them RGB). Empty: none.' }),
+  tintStrength: z.number().min(0).max(1).default(0.5).meta({ help: 'Shift: how much of the tint is applied.' }),
+});
+
+export default defineNode({
+  type: 'condense.data.dataset',
+  version: 1,
+  title: 'Dataset',
+  category: 'Data',
+  description: 'Reads Fashion-MNIST, IDX, CIFAR binary, image folders or generated images; resizes, limits, splits and shifts them.',
+  inputs: {},
+  outputs: {
+    train: { type: 'Dataset', description: 'The train split (without the validation part).' },
+    test: { type: 'Dataset', description: 'The test split.' },
+    validation: { type: 'Dataset', description: 'validationSplit of each train class; empty when validationSplit is 0.' },
+  },
+  params: datasetParams,
+  files: (params, resolvePath) => sourceFiles(params, resolvePath),
+  async execute(ctx) {
+    const splits = loadDatasetSplits(ctx.params, {
+      resolvePath: (path) => ctx.resolvePath(path),
+      signal: ctx.signal,
+      progress: (fraction, message) => ctx.progress(fraction, message),
+      log: (message, level) => ctx.log(message, level),
+    });
+    const { train, test, validation } = splits;
+    ctx.log(
+      `${train.name}: ${train.count} train, ${test.count} test, ${validation.count} validation images of ${train.shape.join('x')}` +
+        (train.task === 'classify' ? `, ${train.classes.length} classes` : ''),
+    );
+    return splits;
+  },
+});

@@ -1,0 +1,327 @@
+// The Dataset node's work, without the node: read a source's train and test splits, then limit, split off
+// validation, resize, change channels, shift the domain and record the normalisation.
+import { basename } from 'node:path';
+import { NodeError } from '../../shared/node-sdk';
+import { CIFAR10_CLASSES, parseCifarMeta, readCifarFiles } from './cifar';
+import type { Dataset } from './dataset';
+import { FASHION_MNIST_CLASSES } from './fashion-mnist';
+import { readFileBytes, throwIfAborted } from './files';
+import { readImageStack } from './folder-images';
+import { GENERATED_MAX_CLASSES, generateDataset } from './generated';
+import { readIdxImagesAndLabels } from './idx';
+import { planSource, type SourceParams, type SourcePlan } from './sources';
+import {
+  applyShift,
+  channelStats,
+  limitPerClass,
+  resizeDataset,
+  setChannels,
+  stratifiedSplit,
+  subsetDataset,
+  type DomainShift,
+} from './transforms';
+
+export interface DatasetParams extends SourceParams, DomainShift {
+  /** Comma-separated class names for idx / cifar-binary; empty = defaults. */
+  classNames: string;
+  /** Fraction held out as test when a folder or single file has no train/test split. */
+  testFraction: number;
+  classes: number;
+  trainCount: number;
+  testCount: number;
+  size: number;
+  seed: number;
+  resize: number;
+  channels: 'keep' | '1' | '3';
+  normalize: 'none' | 'dataset' | 'given';
+  mean: string;
+  std: string;
+  perClassLimit: number;
+  testPerClassLimit: number;
+  validationSplit: number;
+  shiftSplits: 'all' | 'train' | 'test';
+}
+
+export interface LoadEnvironment {
+  resolvePath(path: string): string;
+  signal?: AbortSignal;
+  progress?(fraction: number, message?: string): void;
+  log?(message: string, level?: 'info' | 'warn'): void;
+}
+
+export interface DatasetSplits {
+  train: Dataset;
+  test: Dataset;
+  /** Empty (count 0) when validationSplit is 0. */
+  validation: Dataset;
+}
+
+interface RawSplits {
+  train: Dataset;
+  test?: Dataset;
+  label: string;
+  note?: string;
+}
+
+function classify(
+  label: string,
+  kind: string,
+  files: string[],
+  data: { count: number; shape: [number, number, number]; pixels: Uint8Array; labels: Int32Array },
+  classes: string[],
+): Dataset {
+  const channels = data.shape[0];
+  return {
+    kind: 'dataset',
+    name: label,
+    task: 'classify',
+    count: data.count,
+    shape: data.shape,
+    classes,
+    pixels: data.pixels,
+    labels: data.labels,
+    normalize: { mean: new Array(channels).fill(0), std: new Array(channels).fill(1) },
+    source: { kind, files },
+  };
+}
+
+function maxLabel(...label: Int32Array[]): number {
+  let max = -1;
+  for (const labels of label) for (const v of labels) if (v > max) max = v;
+  return max;
+}
+
+/** Class names from the classNames param, else `fallback` when it covers every label, else "0".."K-1". */
+function namesFor(params: DatasetParams, labelCount: number, fallback?: string[]): string[] {
+  const given = params.classNames
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  if (given.length > 0) {
+    if (given.length < labelCount) {
+      throw new NodeError(`classNames lists ${given.length} names but the labels go up to ${labelCount - 1}`, { param: 'classNames' });
+    }
+    return given;
+  }
+  if (fallback && fallback.length >= labelCount) return fallback;
+  return Array.from({ length: labelCount }, (_, i) => String(i));
+}
+
+function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironment): RawSplits {
+  const progress = (fraction: number, message: string) => env.progress?.(fraction * 0.6, message);
+  switch (plan.kind) {
+    case 'fashion-mnist':
+    case 'idx': {
+      const { files } = plan;
+      if (plan.kind === 'fashion-mnist' && plan.fallback) env.log?.(plan.note, 'warn');
+      progress(0, 'reading train images');
+      const train = readIdxImagesAndLabels(files.trainImages, files.trainLabels);
+      throwIfAborted(env.signal);
+      progress(0.8, 'reading test images');
+      const test = readIdxImagesAndLabels(files.testImages, files.testLabels);
+      const labelCount = maxLabel(train.labels, test.labels) + 1;
+      const classes = plan.kind === 'fashion-mnist' ? FASHION_MNIST_CLASSES : namesFor(params, labelCount);
+      const base = plan.kind === 'fashion-mnist' ? (plan.fallback || params.bundledMini ? 'fashion-mnist-mini' : 'fashion-mnist') : 'idx';
+      return {
+        label: base,
+        train: classify(base, plan.kind, [files.trainImages, files.trainLabels], train, classes),
+        test: classify(base, plan.kind, [files.testImages, files.testLabels], test, classes),
+        ...(plan.kind === 'fashion-mnist' ? { note: plan.note } : {}),
+      };
+    }
+    case 'cifar-binary': {
+      const total = plan.train.length + (plan.test?.length ?? 0);
+      const train = readCifarFiles(plan.train, (i) => progress(i / total, `reading ${plan.train[i]}`));
+      throwIfAborted(env.signal);
+      const test = plan.test ? readCifarFiles(plan.test, () => progress(plan.train.length / total, 'reading test batch')) : undefined;
+      const meta = plan.meta ? parseCifarMeta(new TextDecoder().decode(readFileBytes(plan.meta))) : undefined;
+      const labelCount = maxLabel(train.labels, test?.labels ?? new Int32Array()) + 1;
+      const classes = namesFor(params, labelCount, meta ?? CIFAR10_CLASSES);
+      return {
+        label: 'cifar',
+        train: classify('cifar', 'cifar-binary', plan.train, train, classes),
+        ...(test && plan.test ? { test: classify('cifar', 'cifar-binary', plan.test, test, classes) } : {}),
+      };
+    }
+    case 'image-folder': {
+      const { folders } = plan;
+      const all = [folders.train.flat(), folders.test?.flat() ?? []];
+      const total = all[0].length + all[1].length;
+      const readSplit = (perClass: string[][], offset: number): Dataset => {
+        const files = perClass.flat();
+        const labels = Int32Array.from(perClass.flatMap((list, label) => list.map(() => label)));
+        const channels = params.channels === 'keep' ? 'auto' : params.channels === '1' ? 1 : 3;
+        const stack = readImageStack(files, {
+          channels,
+          resize: params.resize,
+          signal: env.signal,
+          onProgress: (done) => progress((offset + done) / Math.max(1, total), `decoding images ${offset + done}/${total}`),
+        });
+        return classify(plan.root, 'image-folder', files, { ...stack, labels }, folders.classes);
+      };
+      const train = readSplit(folders.train, 0);
+      const test = folders.test ? readSplit(folders.test, all[0].length) : undefined;
+      return { label: basename(plan.root), train, ...(test ? { test } : {}) };
+    }
+    case 'paired-folder': {
+      const { pairs } = plan;
+      const total = 2 * (pairs.train.inputs.length + (pairs.test?.inputs.length ?? 0));
+      let done = 0;
+      const channels = params.channels === 'keep' ? 'auto' : params.channels === '1' ? 1 : 3;
+      const stackOf = (files: string[]) => {
+        const stack = readImageStack(files, {
+          channels,
+          resize: params.resize,
+          signal: env.signal,
+          onProgress: (n) => progress((done + n) / total, `decoding images ${done + n}/${total}`),
+        });
+        done += files.length;
+        return stack;
+      };
+      const readSplit = (split: { inputs: string[]; targets: string[] }): Dataset => {
+        const inputs = stackOf(split.inputs);
+        const targets = stackOf(split.targets);
+        const channelCount = inputs.shape[0];
+        return {
+          kind: 'dataset',
+          name: plan.root,
+          task: 'paired',
+          count: inputs.count,
+          shape: inputs.shape,
+          classes: [],
+          pixels: inputs.pixels,
+          labels: new Int32Array(inputs.count),
+          targets: targets.pixels,
+          targetShape: targets.shape,
+          normalize: { mean: new Array(channelCount).fill(0), std: new Array(channelCount).fill(1) },
+          source: { kind: 'paired-folder', files: [...split.inputs, ...split.targets] },
+        };
+      };
+      const train = readSplit(pairs.train);
+      const test = pairs.test ? readSplit(pairs.test) : undefined;
+      return { label: basename(plan.root), train, ...(test ? { test } : {}) };
+    }
+    case 'generated': {
+      if (params.classes > GENERATED_MAX_CLASSES) {
+        throw new NodeError(`generated data has at most ${GENERATED_MAX_CLASSES} classes`, { param: 'classes' });
+      }
+      const common = {
+        classes: params.classes,
+        size: params.size,
+        channels: params.channels === '3' ? 3 : 1,
+        seed: params.seed,
+        name: 'generated',
+        signal: env.signal,
+      } as const;
+      progress(0, 'drawing train images');
+      const train = generateDataset({ ...common, count: params.trainCount, stream: 1 });
+      progress(0.8, 'drawing test images');
+      const test = generateDataset({ ...common, count: params.testCount, stream: 2 });
+      return { label: 'generated', train, test };
+    }
+  }
+}
+
+/**
+ * Folder sources decode each split on its own, so with channels = keep one split may come out grey and the
+ * other colour: both get the larger channel count. Sizes must agree too (resize makes them agree).
+ */
+function unifySplits(raw: RawSplits): RawSplits {
+  const { train, test } = raw;
+  if (!test || test.count === 0 || train.count === 0) return raw;
+  const [, th, tw] = train.shape;
+  const [, sh, sw] = test.shape;
+  if (th !== sh || tw !== sw) {
+    const file = test.source.files[0];
+    throw new NodeError(
+      `${file}: test images are ${sw}x${sh} but train images are ${tw}x${th}; set the resize param to read images of different sizes`,
+      { file, param: 'resize' },
+    );
+  }
+  const channels = Math.max(train.shape[0], test.shape[0]) as 1 | 3;
+  const targetChannels = Math.max(train.targetShape?.[0] ?? 1, test.targetShape?.[0] ?? 1) as 1 | 3;
+  const widen = (dataset: Dataset): Dataset => setChannels(setChannels(dataset, channels, 'inputs'), targetChannels, 'targets');
+  return { ...raw, train: widen(train), test: widen(test) };
+}
+
+function parseNumbers(text: string, param: string, channels: number, positive: boolean): number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (text.trim() === '' || values.some((v) => !Number.isFinite(v)) || (positive && values.some((v) => v <= 0))) {
+    throw new NodeError(`${param} must be ${positive ? 'positive ' : ''}numbers separated by commas, got "${text}"`, { param });
+  }
+  if (values.length === 1) return new Array(channels).fill(values[0]);
+  if (values.length !== channels) {
+    throw new NodeError(`${param} has ${values.length} values but the images have ${channels} channel(s)`, { param });
+  }
+  return values;
+}
+
+function withName(dataset: Dataset, name: string, note: string | undefined): Dataset {
+  return { ...dataset, name, source: { ...dataset.source, ...(note ? { note } : {}) } };
+}
+
+/** Reads the source and applies every transform the params ask for. */
+export function loadDatasetSplits(params: DatasetParams, env: LoadEnvironment): DatasetSplits {
+  const plan = planSource(params, env.resolvePath);
+  const raw = unifySplits(readSplits(plan, params, env));
+  throwIfAborted(env.signal);
+  env.progress?.(0.6, 'splitting');
+
+  let train = raw.train;
+  let test: Dataset;
+  let note = raw.note;
+  if (raw.test) {
+    test = raw.test;
+  } else {
+    const held = stratifiedSplit(train, params.testFraction, params.seed);
+    train = held.kept;
+    test = held.moved;
+    const heldNote = `no separate test files: ${Math.round(params.testFraction * 100)}% of each class held out as test (seed ${params.seed})`;
+    note = note ? `${note}; ${heldNote}` : heldNote;
+  }
+  train = limitPerClass(train, params.perClassLimit);
+  test = limitPerClass(test, params.testPerClassLimit);
+  let validation: Dataset;
+  if (params.validationSplit > 0) {
+    const split = stratifiedSplit(train, params.validationSplit, params.seed + 1);
+    train = split.kept;
+    validation = split.moved;
+  } else {
+    validation = subsetDataset(train, []);
+  }
+
+  env.progress?.(0.7, 'transforming');
+  // A tint needs colour; every split gets 3 channels then, shifted or not, so their shapes stay equal.
+  const tinted = params.tint.trim() !== '' && params.tintStrength > 0;
+  const transform = (dataset: Dataset, shifted: boolean, stream: number): Dataset => {
+    let out = dataset;
+    if (plan.kind !== 'image-folder' && plan.kind !== 'paired-folder') out = resizeDataset(out, params.resize);
+    if (params.channels !== 'keep') out = setChannels(out, params.channels === '1' ? 1 : 3);
+    if (tinted) out = setChannels(out, 3);
+    if (shifted) out = applyShift(out, params, { seed: params.seed, stream, signal: env.signal });
+    return out;
+  };
+  const shiftTrain = params.shiftSplits !== 'test';
+  const shiftTest = params.shiftSplits !== 'train';
+  train = transform(train, shiftTrain, 11);
+  validation = transform(validation, shiftTrain, 12);
+  test = transform(test, shiftTest, 13);
+
+  env.progress?.(0.9, 'computing statistics');
+  const channels = train.shape[0];
+  let normalize: Dataset['normalize'];
+  if (params.normalize === 'dataset') {
+    normalize = channelStats(train.count > 0 ? train : test);
+    normalize.std = normalize.std.map((s) => (s > 0 ? s : 1));
+  } else if (params.normalize === 'given') {
+    normalize = { mean: parseNumbers(params.mean, 'mean', channels, false), std: parseNumbers(params.std, 'std', channels, true) };
+  } else {
+    normalize = { mean: new Array(channels).fill(0), std: new Array(channels).fill(1) };
+  }
+  const named = (dataset: Dataset, split: string): Dataset => ({
+    ...withName(dataset, `${raw.label} (${split}${split === 'validation' && params.validationSplit === 0 ? ', empty: validationSplit is 0' : ''})`, note),
+    normalize: { mean: [...normalize.mean], std: [...normalize.std] },
+  });
+  env.progress?.(1, 'done');
+  return { train: named(train, 'train'), test: named(test, 'test'), validation: named(validation, 'validation') };
+}
