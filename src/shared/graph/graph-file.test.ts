@@ -126,3 +126,17 @@ describe('locateJsonError', () => {
     }
   });
 });
+
+describe('serializeGraph key order', () => {
+  it('writes structural keys in reading order and params sorted', () => {
+    const g = emptyGraph('k');
+    g.nodes = [{ id: 'n', type: 't', typeVersion: 1, params: { b: 1, a: 2 } }];
+    g.edges = [{ id: 'e', from: { node: 'n', port: 'out' }, to: { node: 'm', port: 'in' } }];
+    const text = serializeGraph(g);
+    expect(text.indexOf('"format"')).toBeLessThan(text.indexOf('"schemaVersion"'));
+    expect(text.indexOf('"schemaVersion"')).toBeLessThan(text.indexOf('"meta"'));
+    expect(text.indexOf('"type"')).toBeLessThan(text.indexOf('"params"'));
+    expect(text.indexOf('"a": 2')).toBeLessThan(text.indexOf('"b": 1'));
+    expect(text.indexOf('"node": "n"')).toBeLessThan(text.indexOf('"port": "out"'));
+  });
+});

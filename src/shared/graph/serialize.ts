@@ -5,8 +5,12 @@ import { CURRENT_SCHEMA_VERSION, GRAPH_FORMAT, type Graph } from './schema';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Objects already put in their structural key order by `ordered`; sortKeysDeep leaves them alone. */
+const alreadyOrdered = new WeakSet<object>();
+
 function sortKeysDeep(value: unknown): Json {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value && typeof value === 'object' && alreadyOrdered.has(value)) return value as Json;
   if (value && typeof value === 'object') {
     const out: Record<string, Json> = {};
     for (const key of Object.keys(value).sort()) {
@@ -23,6 +27,7 @@ function ordered(obj: Record<string, unknown>, keys: string[]): Record<string, J
   const out: Record<string, Json> = {};
   for (const key of keys) if (obj[key] !== undefined) out[key] = sortKeysDeep(obj[key]);
   for (const key of Object.keys(obj).sort()) if (!keys.includes(key) && obj[key] !== undefined) out[key] = sortKeysDeep(obj[key]);
+  alreadyOrdered.add(out);
   return out;
 }
 
