@@ -16,6 +16,8 @@ const onInterrupt = () => {
 };
 process.on('SIGINT', onInterrupt);
 process.on('SIGTERM', onInterrupt);
+// The live run display hides the cursor; give it back however the process ends.
+if (process.stdout.isTTY) process.on('exit', () => process.stdout.write('\u001b[?25h'));
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

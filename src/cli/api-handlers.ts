@@ -1,0 +1,86 @@
+// The API contract implemented once over the engine. `condense serve` (WebSocket) and the Electron main
+// process (IPC) both use it, so a method missing here fails to compile for both transports.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Engine, RunHandle } from '../engine/types';
+import type { ApiHandlers } from '../shared/api/contract';
+import type { RunEvent } from '../shared/events';
+import { EXAMPLES_DIR, listExamples } from './examples';
+import { addRecent, listRecent } from './settings';
+import { appVersion } from './version';
+
+export interface ApiHost {
+  kind: 'electron' | 'browser';
+  /** Receives every event of every run started through the API, in order. */
+  emit(event: RunEvent): void;
+  /** Relative paths from the renderer resolve against this folder (default: process.cwd()). */
+  cwd?: string;
+  /** Where the example graphs are (default: resources/examples). */
+  examplesDir?: string;
+}
+
+export interface HostApiHandlers extends ApiHandlers {
+  /** Cancels every run still going and waits for them to end (window closed, server stopped). */
+  stopAll(): Promise<void>;
+}
+
+export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandlers {
+  const running = new Map<string, RunHandle>();
+  const resolve = (file: string) => path.resolve(host.cwd ?? process.cwd(), file);
+
+  return {
+    'app.info': async () => ({ version: appVersion(), host: host.kind, home: engine.home, platform: process.platform }),
+    'nodes.list': async () => engine.registry.descriptors(),
+    'examples.list': async () => listExamples(host.examplesDir),
+    'recent.list': async () => listRecent(engine.home),
+    'graph.open': async ({ path: file }) => {
+      const absolute = resolve(file);
+      const loaded = await engine.loadGraphFile(absolute);
+      // Recent files are the user's own: not examples, and not paths that could not be read.
+      const isExample = path.dirname(absolute) === path.resolve(host.examplesDir ?? EXAMPLES_DIR);
+      if (!isExample && existsSync(absolute)) await addRecent(engine.home, absolute);
+      return loaded;
+    },
+    'graph.parse': async ({ text, path: file }) => engine.loadGraphText(text, file === undefined ? undefined : resolve(file)),
+    'graph.validate': async ({ graph, path: file }) => engine.validate(graph, file === undefined ? undefined : resolve(file)),
+    'graph.save': async ({ path: file, graph }) => {
+      const saved = await engine.saveGraphFile(resolve(file), graph);
+      await addRecent(engine.home, saved.path);
+      return saved;
+    },
+    'run.start': async ({ graph, path: file, until, noCache }) => {
+      const handle = engine.run({
+        graph,
+        graphPath: file === undefined ? undefined : resolve(file),
+        until,
+        noCache,
+        onEvent: (event) => host.emit(event),
+      });
+      running.set(handle.runId, handle);
+      // A failed or cancelled run is reported through its events; here it only leaves the table.
+      void handle.done.catch(() => undefined).finally(() => running.delete(handle.runId));
+      return { runId: handle.runId };
+    },
+    'run.stop': async ({ runId }) => {
+      const handle = running.get(runId);
+      if (!handle) return { stopped: false };
+      handle.cancel();
+      return { stopped: true };
+    },
+    'runs.list': async () => engine.listRuns(),
+    'runs.get': async ({ runId }) => {
+      const record = engine.getRun(runId);
+      if (!record) throw new Error(`No run with id "${runId}".`);
+      return record;
+    },
+    'artifacts.read': async ({ sha256 }) => {
+      const artifact = await engine.readArtifact(sha256);
+      return { mime: artifact.mime, base64: Buffer.from(artifact.data).toString('base64') };
+    },
+    stopAll: async () => {
+      const handles = [...running.values()];
+      for (const handle of handles) handle.cancel();
+      await Promise.allSettled(handles.map((handle) => handle.done));
+    },
+  };
+}
