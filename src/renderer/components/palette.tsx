@@ -1,0 +1,95 @@
+// The node palette: node types by category, filtered as you type. Click adds a node in the middle of the
+// view; dragging drops it where it lands.
+import { useMemo, useState, type DragEvent } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import type { NodeDescriptor } from '../../shared/node-sdk';
+import { useActions } from '../editor-actions';
+import { useCatalog } from '../store/catalog-store';
+import { useDocument } from '../store/document-store';
+import { NODE_TYPE_MIME } from './canvas';
+
+/** Every word of the query must appear in the title, type, category or description. */
+export function matchesQuery(d: NodeDescriptor, query: string): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const haystack = `${d.title} ${d.type} ${d.category} ${d.description}`.toLowerCase();
+  return words.every((w) => haystack.includes(w));
+}
+
+/** The node width in styles.css (.condense-node). */
+const NODE_WIDTH = 250;
+
+function groupByCategory(descriptors: NodeDescriptor[]): [string, NodeDescriptor[]][] {
+  const groups = new Map<string, NodeDescriptor[]>();
+  for (const d of descriptors) groups.set(d.category, [...(groups.get(d.category) ?? []), d]);
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([category, list]) => [category, [...list].sort((a, b) => a.title.localeCompare(b.title))]);
+}
+
+export function Palette() {
+  const actions = useActions();
+  const flow = useReactFlow();
+  const descriptors = useCatalog((s) => s.descriptors);
+  const loaded = useCatalog((s) => s.loaded);
+  const [query, setQuery] = useState('');
+  const groups = useMemo(() => groupByCategory(descriptors.filter((d) => matchesQuery(d, query))), [descriptors, query]);
+
+  const addAtCentre = (type: string) => {
+    const rect = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    const centre = rect ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
+    // A node added where another already sits moves right until it is clear, so none hides another.
+    const taken = Object.values(useDocument.getState().graph.ui.positions);
+    const position = { x: Math.round(centre.x - NODE_WIDTH / 2), y: Math.round(centre.y - 80) };
+    while (taken.some(([x, y]) => Math.abs(x - position.x) < NODE_WIDTH + 20 && Math.abs(y - position.y) < 160)) {
+      position.x += NODE_WIDTH + 40;
+    }
+    actions.addNode(type, position);
+  };
+
+  const onDragStart = (e: DragEvent, type: string) => {
+    e.dataTransfer.setData(NODE_TYPE_MIME, type);
+    e.dataTransfer.effectAllowed = 'copy';
+  };
+
+  return (
+    <aside className="palette" data-testid="palette">
+      <input
+        className="palette-search"
+        type="search"
+        placeholder="Search nodes"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          const first = groups[0]?.[1][0];
+          if (e.key === 'Enter' && first) addAtCentre(first.type);
+        }}
+        data-testid="palette-search"
+        aria-label="Search nodes"
+      />
+      <div className="palette-list">
+        {groups.map(([category, list]) => (
+          <section key={category} className="palette-group">
+            <h3>{category}</h3>
+            {list.map((d) => (
+              <button
+                key={d.type}
+                type="button"
+                className="palette-item"
+                draggable
+                onDragStart={(e) => onDragStart(e, d.type)}
+                onClick={() => addAtCentre(d.type)}
+                title={`${d.description}\n${d.type}`}
+                data-testid={`palette-item-${d.type}`}
+              >
+                <span className="palette-item-title">{d.title}</span>
+                <span className="palette-item-desc">{d.description}</span>
+              </button>
+            ))}
+          </section>
+        ))}
+        {loaded && groups.length === 0 ? <p className="muted">No node matches “{query}”.</p> : null}
+        {!loaded ? <p className="muted">Loading node types…</p> : null}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,163 @@
+// One inspector field, drawn from the params schema: number (with range, step and unit), choice, checkbox,
+// text, or JSON for anything else. Out-of-range values are kept and flagged, as the engine will flag them.
+import { useEffect, useState } from 'react';
+import { checkParam, parseNumberText, type ParamField } from '../lib/param-fields';
+
+interface Props {
+  nodeId: string;
+  field: ParamField;
+  value: unknown;
+  /** Issues the host reported for this param. */
+  hostMessages: string[];
+  readOnly: boolean;
+  onChange(value: unknown): void;
+}
+
+function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamField; value: unknown; onChange(v: number): void; id: string; readOnly: boolean }) {
+  const shown = typeof value === 'number' ? String(value) : '';
+  const [text, setText] = useState(shown);
+  // Follow outside changes (another node selected, a file opened) without fighting the user's typing.
+  useEffect(() => {
+    setText((t) => (parseNumberText(t) === value ? t : shown));
+  }, [value, shown]);
+  const parsed = parseNumberText(text);
+  const message = text.trim() === '' ? 'required' : parsed === undefined ? 'must be a number' : checkParam(field, parsed);
+  return (
+    <>
+      <div className="number-input">
+        <input
+          id={id}
+          type="number"
+          inputMode="decimal"
+          value={text}
+          readOnly={readOnly}
+          min={field.minimum ?? field.exclusiveMinimum}
+          max={field.maximum ?? field.exclusiveMaximum}
+          step={field.kind === 'integer' ? 1 : 'any'}
+          onChange={(e) => {
+            setText(e.target.value);
+            const next = parseNumberText(e.target.value);
+            if (next !== undefined) onChange(next);
+          }}
+          aria-invalid={message !== undefined}
+          data-testid={`param-${field.key}`}
+        />
+        {field.unit ? <span className="unit">{field.unit}</span> : null}
+      </div>
+      {message ? (
+        <div className="field-error" data-testid={`param-error-${field.key}`}>
+          {message}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function JsonInput({ value, onChange, id, testId, readOnly }: { value: unknown; onChange(v: unknown): void; id: string; testId: string; readOnly: boolean }) {
+  const shown = value === undefined ? '' : JSON.stringify(value);
+  const [text, setText] = useState(shown);
+  const [error, setError] = useState<string>();
+  useEffect(() => setText(shown), [shown]);
+  return (
+    <>
+      <textarea
+        id={id}
+        rows={2}
+        value={text}
+        readOnly={readOnly}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            onChange(JSON.parse(e.target.value));
+            setError(undefined);
+          } catch {
+            setError('not valid JSON yet');
+          }
+        }}
+        data-testid={testId}
+      />
+      {error ? <div className="field-error">{error}</div> : null}
+    </>
+  );
+}
+
+function rangeHint(field: ParamField): string | undefined {
+  const low = field.minimum ?? field.exclusiveMinimum;
+  const high = field.maximum ?? field.exclusiveMaximum;
+  if (low !== undefined && high !== undefined) return `${low} – ${high}`;
+  if (low !== undefined) return `≥ ${low}`;
+  if (high !== undefined) return `≤ ${high}`;
+  return undefined;
+}
+
+export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onChange }: Props) {
+  const id = `param-${nodeId}-${field.key}`;
+  const current = value === undefined ? field.default : value;
+  const localMessage = field.kind === 'number' || field.kind === 'integer' ? undefined : checkParam(field, current);
+  const hint = field.kind === 'number' || field.kind === 'integer' ? rangeHint(field) : undefined;
+  let control;
+  switch (field.kind) {
+    case 'number':
+    case 'integer':
+      control = <NumberInput id={id} field={field} value={current} onChange={onChange} readOnly={readOnly} />;
+      break;
+    case 'enum': {
+      const options = field.options ?? [];
+      const index = options.findIndex((o) => o === current);
+      control = (
+        <select id={id} value={index} disabled={readOnly} onChange={(e) => onChange(options[Number(e.target.value)])} data-testid={`param-${field.key}`}>
+          {index < 0 ? <option value={-1}>{current === undefined ? '(not set)' : String(current)}</option> : null}
+          {options.map((o, i) => (
+            <option key={String(o)} value={i}>
+              {String(o)}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    }
+    case 'boolean':
+      control = (
+        <input
+          id={id}
+          type="checkbox"
+          checked={current === true}
+          disabled={readOnly}
+          onChange={(e) => onChange(e.target.checked)}
+          data-testid={`param-${field.key}`}
+        />
+      );
+      break;
+    case 'string':
+      control = (
+        <input
+          id={id}
+          type="text"
+          value={typeof current === 'string' ? current : ''}
+          readOnly={readOnly}
+          onChange={(e) => onChange(e.target.value)}
+          data-testid={`param-${field.key}`}
+        />
+      );
+      break;
+    case 'json':
+      control = <JsonInput id={id} value={current} onChange={onChange} testId={`param-${field.key}`} readOnly={readOnly} />;
+      break;
+  }
+  return (
+    <div className={`field field-${field.kind}`}>
+      <label htmlFor={id}>
+        {field.label}
+        {hint ? <span className="field-hint">{hint}</span> : null}
+      </label>
+      {control}
+      {localMessage ? <div className="field-error">{localMessage}</div> : null}
+      {hostMessages.map((m, i) => (
+        <div key={i} className="field-error" data-testid={`param-issue-${field.key}`}>
+          {m}
+        </div>
+      ))}
+      {field.help ? <div className="field-help">{field.help}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,226 @@
+// What the toolbar, palette, canvas and menus do, in one place: each action talks to the host through the
+// ApiClient and updates the stores. Components call these and hold no host logic of their own.
+import { createContext, useContext } from 'react';
+import type { ExampleInfo, LoadedGraph } from '../shared/api/contract';
+import { emptyGraph, serializeGraph } from '../shared/graph/serialize';
+import type { RendererApiClient } from './api/api-client';
+import { addNode, connect, moveNodes, removeElements, type Endpoint } from './lib/graph-edit';
+import { loadedToDocument, useDocument } from './store/document-store';
+import { useCatalog } from './store/catalog-store';
+import { useRun } from './store/run-store';
+import { useUi } from './store/ui-store';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A file name from the graph name: `Inspect Fashion-MNIST` -> `inspect-fashion-mnist.condense.json`. */
+export function fileNameOf(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${slug || 'untitled'}.condense.json`;
+}
+
+function download(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function confirmDiscard(): boolean {
+  return !useDocument.getState().dirty || window.confirm('Discard the unsaved changes of this graph?');
+}
+
+export function createEditorActions(api: RendererApiClient) {
+  const toast = (text: string, kind?: 'info' | 'error') => useUi.getState().toast(text, kind);
+
+  const show = (loaded: LoadedGraph, saveTarget?: string): boolean => {
+    // A file that could not be read at all comes back without a graph; the open document stays.
+    if (!loaded.graph) {
+      toast(loaded.message ?? 'This file could not be opened.', 'error');
+      return false;
+    }
+    useDocument.getState().replace(loaded.graph, loadedToDocument(loaded, saveTarget));
+    useRun.getState().clear();
+    useUi.getState().select(undefined);
+    if (loaded.message) toast(loaded.message, loaded.readOnly ? 'error' : 'info');
+    return true;
+  };
+
+  const saveOnHost = async (path: string): Promise<void> => {
+    try {
+      const saved = await api.call('graph.save', { path, graph: useDocument.getState().graph });
+      useDocument.getState().markSaved(saved.path);
+      toast(`Saved ${saved.path}`);
+    } catch (error) {
+      toast(`Could not save ${path}: ${errorText(error)}`, 'error');
+    }
+  };
+
+  return {
+    async loadCatalog(): Promise<void> {
+      try {
+        const [descriptors, examples] = await Promise.all([api.call('nodes.list', {}), api.call('examples.list', {})]);
+        useCatalog.getState().setDescriptors(descriptors);
+        useCatalog.getState().setExamples(examples);
+      } catch (error) {
+        toast(`Could not load the node types: ${errorText(error)}`, 'error');
+      }
+    },
+
+    async recent(): Promise<string[]> {
+      try {
+        return await api.call('recent.list', {});
+      } catch {
+        return [];
+      }
+    },
+
+    newDocument(): void {
+      if (!confirmDiscard()) return;
+      useDocument.getState().replace(emptyGraph());
+      useRun.getState().clear();
+      useUi.getState().select(undefined);
+    },
+
+    /**
+     * Examples open as copies: they keep their path so relative files resolve, but Save never writes into
+     * the app's own example files.
+     */
+    async openExample(example: Pick<ExampleInfo, 'path'> & { name?: string }): Promise<void> {
+      if (!confirmDiscard()) return;
+      try {
+        show(await api.call('graph.open', { path: example.path }));
+      } catch (error) {
+        toast(`Could not open ${example.name ?? example.path}: ${errorText(error)}`, 'error');
+      }
+    },
+
+    async openPath(path: string): Promise<void> {
+      if (!confirmDiscard()) return;
+      try {
+        const loaded = await api.call('graph.open', { path });
+        show(loaded, loaded.readOnly ? undefined : (loaded.path ?? path));
+      } catch (error) {
+        toast(`Could not open ${path}: ${errorText(error)}`, 'error');
+      }
+    },
+
+    async openFile(file: File): Promise<void> {
+      if (!confirmDiscard()) return;
+      try {
+        show(await api.call('graph.parse', { text: await file.text() }));
+      } catch (error) {
+        toast(`Could not open ${file.name}: ${errorText(error)}`, 'error');
+      }
+    },
+
+    /**
+     * In a browser tab: downloads the canonical text, and also saves it on the host when the graph came from
+     * a host path. In Electron: saves to the document's file, asking for one first if it has none.
+     */
+    async save(): Promise<void> {
+      const { graph, saveTarget, readOnly } = useDocument.getState();
+      if (api.host === 'browser') {
+        download(fileNameOf(graph.meta.name), serializeGraph(graph));
+        if (!saveTarget || readOnly) {
+          useDocument.getState().markSaved();
+          return;
+        }
+        await saveOnHost(saveTarget);
+        return;
+      }
+      const target = saveTarget && !readOnly ? saveTarget : await api.chooseSavePath?.(fileNameOf(graph.meta.name));
+      if (target) await saveOnHost(target);
+    },
+
+    /** Save As: writes the graph to `path` on the host, which becomes the document's file. */
+    async saveAs(path: string): Promise<void> {
+      await saveOnHost(path);
+    },
+
+    async run(): Promise<void> {
+      const run = useRun.getState();
+      if (run.starting || run.phase === 'running') return;
+      const { graph, path } = useDocument.getState();
+      run.setStarting(true);
+      try {
+        const { runId } = await api.call('run.start', path ? { graph, path } : { graph });
+        useRun.getState().begin(runId);
+      } catch (error) {
+        useRun.getState().setStarting(false);
+        toast(`Could not start the run: ${errorText(error)}`, 'error');
+      }
+    },
+
+    async stop(): Promise<void> {
+      const { runId, phase } = useRun.getState();
+      if (!runId || phase !== 'running') return;
+      try {
+        await api.call('run.stop', { runId });
+      } catch (error) {
+        toast(`Could not stop the run: ${errorText(error)}`, 'error');
+      }
+    },
+
+    async validate(): Promise<void> {
+      const { graph, path, revision } = useDocument.getState();
+      try {
+        const issues = await api.call('graph.validate', path ? { graph, path } : { graph });
+        useDocument.getState().setIssues(issues, revision);
+      } catch {
+        // Validation is advisory while editing; the run validates again and reports any problem.
+      }
+    },
+
+    addNode(type: string, position: { x: number; y: number }): string | undefined {
+      const descriptor = useCatalog.getState().byType.get(type);
+      if (!descriptor) return undefined;
+      let added: string | undefined;
+      useDocument.getState().edit((graph) => {
+        const result = addNode(graph, descriptor, position);
+        added = result.nodeId;
+        return result.graph;
+      });
+      useUi.getState().select(added);
+      return added;
+    },
+
+    connect(from: Endpoint, to: Endpoint): boolean {
+      const result = connect(useDocument.getState().graph, useCatalog.getState().byType, from, to);
+      if (!result.ok) {
+        toast(result.reason, 'error');
+        return false;
+      }
+      useDocument.getState().edit(() => result.graph);
+      return true;
+    },
+
+    remove(nodeIds: string[], edgeIds: string[]): void {
+      useDocument.getState().edit((graph) => removeElements(graph, nodeIds, edgeIds));
+      const selected = useUi.getState().selectedNodeId;
+      if (selected && nodeIds.includes(selected)) useUi.getState().select(undefined);
+    },
+
+    move(positions: Record<string, { x: number; y: number }>): void {
+      useDocument.getState().edit((graph) => moveNodes(graph, positions));
+    },
+  };
+}
+
+export type EditorActions = ReturnType<typeof createEditorActions>;
+
+export const EditorActionsContext = createContext<EditorActions | null>(null);
+
+export function useActions(): EditorActions {
+  const actions = useContext(EditorActionsContext);
+  if (!actions) throw new Error('useActions outside EditorActionsContext');
+  return actions;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { checkParam, labelOf, paramFieldsOf, parseNumberText } from './param-fields';
+
+// The same conversion the node SDK uses for descriptors.
+const schema = z.toJSONSchema(
+  z.object({
+    learningRate: z.number().positive().max(1).default(0.01).meta({ help: 'Step size', unit: 'per step' }),
+    epochs: z.number().int().min(1).max(100).default(5),
+    split: z.enum(['train', 'test']).default('train'),
+    shuffle: z.boolean().default(true),
+    path: z.string().min(1).default('data'),
+    note: z.string().optional(),
+  }),
+  { io: 'input', unrepresentable: 'any' },
+) as Record<string, unknown>;
+
+describe('param fields from a params schema', () => {
+  const fields = paramFieldsOf(schema);
+  const byKey = Object.fromEntries(fields.map((f) => [f.key, f]));
+
+  it('keeps the schema order and reads kinds, ranges, defaults, help and units', () => {
+    expect(fields.map((f) => f.key)).toEqual(['learningRate', 'epochs', 'split', 'shuffle', 'path', 'note']);
+    expect(byKey.learningRate).toMatchObject({ kind: 'number', label: 'Learning rate', exclusiveMinimum: 0, maximum: 1, default: 0.01, help: 'Step size', unit: 'per step' });
+    expect(byKey.epochs).toMatchObject({ kind: 'integer', minimum: 1, maximum: 100, default: 5 });
+    expect(byKey.split).toMatchObject({ kind: 'enum', options: ['train', 'test'] });
+    expect(byKey.shuffle.kind).toBe('boolean');
+    expect(byKey.path).toMatchObject({ kind: 'string', minLength: 1 });
+    expect(byKey.note.kind).toBe('string');
+  });
+
+  it('flags values out of range with a message', () => {
+    expect(checkParam(byKey.epochs, 0)).toBe('must be at least 1');
+    expect(checkParam(byKey.epochs, 101)).toBe('must be at most 100');
+    expect(checkParam(byKey.epochs, 2.5)).toBe('must be a whole number');
+    expect(checkParam(byKey.epochs, 7)).toBeUndefined();
+    expect(checkParam(byKey.learningRate, 0)).toBe('must be greater than 0');
+    expect(checkParam(byKey.split, 'val')).toBe('must be one of train, test');
+    expect(checkParam(byKey.path, '')).toBe('must not be empty');
+  });
+
+  it('labels keys and parses number text', () => {
+    expect(labelOf('max_batch-size')).toBe('Max batch size');
+    expect(parseNumberText(' 1e-3 ')).toBe(0.001);
+    expect(parseNumberText('1e')).toBeUndefined();
+    expect(parseNumberText('')).toBeUndefined();
+  });
+});

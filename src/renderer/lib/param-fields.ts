@@ -1,0 +1,149 @@
+// Turns a node's params JSON Schema (zod's toJSONSchema output with `help` and `unit` metadata) into the
+// fields the inspector draws, and checks a value against its field the way the engine will.
+
+export type ParamKind = 'number' | 'integer' | 'enum' | 'boolean' | 'string' | 'json';
+
+export interface ParamField {
+  key: string;
+  label: string;
+  kind: ParamKind;
+  help?: string;
+  unit?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  options?: (string | number | boolean)[];
+  minLength?: number;
+  maxLength?: number;
+}
+
+type Schema = Record<string, unknown>;
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `learningRate` / `learning_rate` -> `Learning rate`. */
+export function labelOf(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Optional and nullable params come as `anyOf: [X, {type: 'null'}]`; the form edits X. */
+function unwrap(schema: Schema): Schema {
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const options = schema[key];
+    if (Array.isArray(options)) {
+      const real = options.filter((o) => isSchema(o) && o.type !== 'null') as Schema[];
+      if (real.length === 1) return { ...real[0], ...withoutKeys(schema, ['anyOf', 'oneOf']) };
+      const consts = real.map((o) => o.const);
+      if (real.length > 1 && consts.every((c) => c !== undefined)) {
+        return { ...withoutKeys(schema, ['anyOf', 'oneOf']), enum: consts };
+      }
+    }
+  }
+  return schema;
+}
+
+function withoutKeys(schema: Schema, keys: string[]): Schema {
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => !keys.includes(k)));
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export function fieldOf(key: string, raw: Schema): ParamField {
+  const schema = unwrap(raw);
+  const base: ParamField = {
+    key,
+    label: str(schema.title) ?? labelOf(key),
+    kind: 'json',
+    help: str(schema.help) ?? str(schema.description),
+    unit: str(schema.unit),
+    default: schema.default,
+  };
+  const options = Array.isArray(schema.enum) ? schema.enum : schema.const !== undefined ? [schema.const] : undefined;
+  if (options && options.every((o) => ['string', 'number', 'boolean'].includes(typeof o))) {
+    return { ...base, kind: 'enum', options: options as (string | number | boolean)[] };
+  }
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return {
+        ...base,
+        kind: schema.type,
+        minimum: num(schema.minimum),
+        maximum: num(schema.maximum),
+        exclusiveMinimum: num(schema.exclusiveMinimum),
+        exclusiveMaximum: num(schema.exclusiveMaximum),
+      };
+    case 'boolean':
+      return { ...base, kind: 'boolean' };
+    case 'string':
+      return { ...base, kind: 'string', minLength: num(schema.minLength), maxLength: num(schema.maxLength) };
+    default:
+      return base;
+  }
+}
+
+/** The editable fields of a params schema, in the schema's own order. */
+export function paramFieldsOf(paramsSchema: Record<string, unknown>): ParamField[] {
+  const properties = paramsSchema.properties;
+  if (!isSchema(properties)) return [];
+  return Object.entries(properties)
+    .filter((entry): entry is [string, Schema] => isSchema(entry[1]))
+    .map(([key, schema]) => fieldOf(key, schema));
+}
+
+/** A short message when `value` breaks the field's rules, else undefined. */
+export function checkParam(field: ParamField, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  switch (field.kind) {
+    case 'number':
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+      if (field.kind === 'integer' && !Number.isInteger(value)) return 'must be a whole number';
+      if (field.minimum !== undefined && value < field.minimum) return `must be at least ${field.minimum}`;
+      if (field.maximum !== undefined && value > field.maximum) return `must be at most ${field.maximum}`;
+      if (field.exclusiveMinimum !== undefined && value <= field.exclusiveMinimum) {
+        return `must be greater than ${field.exclusiveMinimum}`;
+      }
+      if (field.exclusiveMaximum !== undefined && value >= field.exclusiveMaximum) {
+        return `must be less than ${field.exclusiveMaximum}`;
+      }
+      return undefined;
+    }
+    case 'enum':
+      return field.options?.includes(value as string) ? undefined : `must be one of ${field.options?.join(', ')}`;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'string':
+      if (typeof value !== 'string') return 'must be text';
+      if (field.minLength !== undefined && value.length < field.minLength) {
+        return field.minLength === 1 ? 'must not be empty' : `must be at least ${field.minLength} characters`;
+      }
+      if (field.maxLength !== undefined && value.length > field.maxLength) return `must be at most ${field.maxLength} characters`;
+      return undefined;
+    case 'json':
+      return undefined;
+  }
+}
+
+/** What the text box of a number field turns into: a number, or undefined while it is not one yet. */
+export function parseNumberText(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
