@@ -43,7 +43,13 @@ function checkDefinition(value: unknown, folder: string): NodeDefinition {
           : typeof def.params?.safeParse !== 'function'
             ? '`params` must be a zod object'
             : undefined;
-  if (problem) throw new Error(`node folder ${folder}: index.ts ${problem}`);
+  if (problem || !def) throw new Error(`node folder ${folder}: index.ts ${problem}`);
+  // A new node on the canvas starts from `params.parse({})`, so every param needs a default.
+  const defaults = def.params!.safeParse({});
+  if (!defaults.success) {
+    const names = [...new Set(defaults.error.issues.map((i) => String(i.path[0] ?? '?')))].join(', ');
+    throw new Error(`node folder ${folder}: params without a default: ${names} (every param needs one)`);
+  }
   return def as NodeDefinition;
 }
 

@@ -13,6 +13,13 @@ export interface EngineOptions {
   workers?: number;
   /** Cache size cap in bytes; least recently used entries are evicted beyond it. Default 10 GiB. */
   cacheMaxBytes?: number;
+  /**
+   * The built-in node folder. Default: the repository's nodes/ (found from this source file), or
+   * $CONDENSE_NODES_DIR when a bundled host ships it elsewhere. `false` loads only `nodeDirs`.
+   */
+  nodesDir?: string | false;
+  /** The worker thread's entry module. Default: worker-entry.mjs beside this file (override in bundles). */
+  workerEntry?: string;
 }
 
 export interface RunOptions {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeOutput } from './summary';
+
+describe('summarizeOutput', () => {
+  it('summarizes a Dataset without its pixels', () => {
+    const summary = summarizeOutput(
+      {
+        kind: 'dataset',
+        name: 'fashion-mnist (train)',
+        task: 'classify',
+        count: 2,
+        shape: [1, 28, 28],
+        classes: ['a', 'b', 'c'],
+        pixels: new Uint8Array(2 * 784),
+        labels: new Int32Array(2),
+        normalize: { mean: [0.5], std: [0.5] },
+        source: { kind: 'bundled', files: [], note: 'bundled fallback' },
+      },
+      'Dataset',
+    );
+    expect(summary).toEqual({ type: 'Dataset', name: 'fashion-mnist (train)', task: 'classify', count: 2, shape: [1, 28, 28], classes: 3, source: 'bundled fallback' });
+  });
+
+  it('summarizes a Report and Metrics', () => {
+    const image = { kind: 'artifact', sha256: 'a'.repeat(64), name: 'grid.png', mime: 'image/png', bytes: 10 };
+    expect(summarizeOutput({ kind: 'report', title: 'T', images: [image], tables: [] }, 'Report')).toEqual({ type: 'Report', title: 'T', images: [image], tables: [] });
+    expect(summarizeOutput({ kind: 'metrics', values: { acc: 0.9 }, tables: [] }, 'Metrics')).toEqual({ type: 'Metrics', values: { acc: 0.9 } });
+  });
+
+  it('uses a value\'s own summary, else just the port type', () => {
+    expect(summarizeOutput({ kind: 'model', summary: { params: 1200 } }, 'Model')).toEqual({ type: 'Model', params: 1200 });
+    expect(summarizeOutput({ big: new Float32Array(10) }, 'Model')).toEqual({ type: 'Model' });
+    expect(summarizeOutput(3, 'Any')).toEqual({ type: 'Any', value: 3 });
+  });
+});

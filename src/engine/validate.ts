@@ -1,0 +1,147 @@
+// Graph validation: every problem becomes a structured issue on the node, port, param or edge it concerns,
+// so the canvas can mark it and the CLI can print it. Pure: the graph and the registry in, issues out.
+import type { z } from 'zod';
+import type { ValidationIssue } from '../shared/events';
+import type { Graph, GraphNode } from '../shared/graph/schema';
+import { portCompatibility } from '../shared/port-types';
+import type { Registry } from './types';
+import { findCycles, indexGraph } from './graph-index';
+
+const show = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+function bound(issue: z.core.$ZodIssue, which: 'minimum' | 'maximum'): string {
+  const i = issue as unknown as { origin?: string; inclusive?: boolean; minimum?: unknown; maximum?: unknown };
+  const limit = String(i[which]);
+  const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' || i.origin === 'set' ? ' items' : '';
+  if (which === 'minimum') return i.inclusive === false ? `more than ${limit}${unit}` : `at least ${limit}${unit}`;
+  return i.inclusive === false ? `less than ${limit}${unit}` : `at most ${limit}${unit}`;
+}
+
+/** One zod issue as a sentence about the param, with the allowed range when there is one. */
+export function paramIssueMessage(issue: z.core.$ZodIssue, params: Record<string, unknown>): string {
+  const name = issue.path.map(String).join('.') || 'params';
+  let value: unknown = params;
+  for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  switch (issue.code) {
+    case 'too_small':
+      return `${name} must be ${bound(issue, 'minimum')} (got ${show(value)})`;
+    case 'too_big':
+      return `${name} must be ${bound(issue, 'maximum')} (got ${show(value)})`;
+    case 'invalid_type':
+      return `${name} must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`} (got ${show(value)})`;
+    case 'invalid_value':
+      return `${name} must be one of ${issue.values.map((v) => show(v)).join(', ')} (got ${show(value)})`;
+    case 'not_multiple_of':
+      return `${name} must be a multiple of ${String(issue.divisor)} (got ${show(value)})`;
+    default:
+      return `${name}: ${issue.message}`;
+  }
+}
+
+function paramIssues(node: GraphNode, registry: Registry): ValidationIssue[] {
+  const def = registry.get(node.type);
+  if (!def) return [];
+  // Params of another version have another shape; checking them against this one would only mislead.
+  if (node.typeVersion > def.version) {
+    return [{ nodeId: node.id, code: 'newer-file', message: `${node.type} version ${node.typeVersion} is newer than this build knows (version ${def.version}); update Condense to run it` }];
+  }
+  if (node.typeVersion < def.version) {
+    return [{ nodeId: node.id, code: 'param', message: `${node.type} was saved as version ${node.typeVersion}; load the graph through the engine to migrate it to version ${def.version}` }];
+  }
+  const issues: ValidationIssue[] = [];
+  const known = new Set(Object.keys(def.params.shape));
+  for (const name of Object.keys(node.params)) {
+    if (!known.has(name)) {
+      issues.push({ nodeId: node.id, param: name, code: 'param', message: `unknown param "${name}" (${def.type} has: ${[...known].join(', ') || 'no params'})` });
+    }
+  }
+  const parsed = def.params.safeParse(node.params);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push({
+        nodeId: node.id,
+        ...(issue.path.length ? { param: String(issue.path[0]) } : {}),
+        code: 'param',
+        message: paramIssueMessage(issue, node.params),
+      });
+    }
+  }
+  return issues;
+}
+
+export function validateGraph(graph: Graph, registry: Registry): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const nodes = new Map<string, GraphNode>();
+  for (const node of graph.nodes) {
+    if (nodes.has(node.id)) issues.push({ nodeId: node.id, code: 'duplicate-id', message: `two nodes have the id "${node.id}"` });
+    else nodes.set(node.id, node);
+  }
+  for (const node of nodes.values()) {
+    if (!registry.get(node.type)) {
+      issues.push({ nodeId: node.id, code: 'unknown-type', message: `unknown node type "${node.type}" (kept as a placeholder; install the node pack that defines it)` });
+    }
+    issues.push(...paramIssues(node, registry));
+  }
+
+  const edgeIds = new Set<string>();
+  const taken = new Map<string, string>();
+  for (const edge of graph.edges) {
+    if (edgeIds.has(edge.id)) {
+      issues.push({ edgeId: edge.id, code: 'duplicate-id', message: `two edges have the id "${edge.id}"` });
+      continue;
+    }
+    edgeIds.add(edge.id);
+    const from = nodes.get(edge.from.node);
+    const to = nodes.get(edge.to.node);
+    if (!from || !to) {
+      const missing = !from ? edge.from.node : edge.to.node;
+      issues.push({
+        edgeId: edge.id,
+        ...(from ? { nodeId: from.id } : to ? { nodeId: to.id } : {}),
+        code: 'dangling-edge',
+        message: `edge ${edge.id} points at a node "${missing}" that is not in the graph`,
+      });
+      continue;
+    }
+    const fromDef = registry.get(from.type);
+    const toDef = registry.get(to.type);
+    const out = fromDef?.outputs[edge.from.port];
+    const inp = toDef?.inputs[edge.to.port];
+    if (fromDef && !out) {
+      issues.push({ nodeId: from.id, edgeId: edge.id, port: edge.from.port, code: 'unknown-port', message: `${from.type} has no output "${edge.from.port}" (outputs: ${Object.keys(fromDef.outputs).join(', ') || 'none'})` });
+    }
+    if (toDef && !inp) {
+      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'unknown-port', message: `${to.type} has no input "${edge.to.port}" (inputs: ${Object.keys(toDef.inputs).join(', ') || 'none'})` });
+    }
+    const slot = `${to.id}\u0000${edge.to.port}`;
+    const first = taken.get(slot);
+    if (first !== undefined) {
+      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'input-taken', message: `input "${edge.to.port}" already has a connection (edge ${first}); an input takes one edge` });
+    } else {
+      taken.set(slot, edge.id);
+    }
+    if (out && inp) {
+      const compat = portCompatibility(out, inp);
+      if (!compat.ok) {
+        issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'incompatible-ports', message: `${from.id}.${edge.from.port} -> ${to.id}.${edge.to.port}: ${compat.reason}` });
+      }
+    }
+  }
+
+  for (const node of nodes.values()) {
+    const def = registry.get(node.type);
+    if (!def) continue;
+    for (const [port, spec] of Object.entries(def.inputs)) {
+      if (spec.required && !taken.has(`${node.id}\u0000${port}`)) {
+        issues.push({ nodeId: node.id, port, code: 'missing-input', message: `required input "${port}" (${spec.type}) is not connected` });
+      }
+    }
+  }
+
+  const index = indexGraph({ ...graph, nodes: [...nodes.values()] });
+  for (const cycle of findCycles(index)) {
+    const loop = [...cycle, cycle[0]].join(' -> ');
+    for (const nodeId of cycle) issues.push({ nodeId, code: 'cycle', message: `part of a cycle: ${loop}` });
+  }
+  return issues;
+}
