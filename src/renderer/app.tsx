@@ -27,7 +27,7 @@ function useHostWiring(api: RendererApiClient, actions: EditorActions): Connecti
     () =>
       api.onConnection((state) => {
         setConnection(state);
-        if (state === 'open') void actions.loadCatalog();
+        if (state === 'open') void actions.loadCatalog().then(() => actions.openStartExample());
       }),
     [api, actions],
   );

@@ -38,6 +38,9 @@ function confirmDiscard(): boolean {
   return !useDocument.getState().dirty || window.confirm('Discard the unsaved changes of this graph?');
 }
 
+/** What a first start shows instead of an empty canvas: a pipeline that runs with no files of the user's. */
+export const START_EXAMPLE = 'inspect-fashion-mnist';
+
 export function createEditorActions(api: RendererApiClient) {
   const toast = (text: string, kind?: 'info' | 'error') => useUi.getState().toast(text, kind);
 
@@ -73,6 +76,14 @@ export function createEditorActions(api: RendererApiClient) {
       } catch (error) {
         toast(`Could not load the node types: ${errorText(error)}`, 'error');
       }
+    },
+
+    /** Opens START_EXAMPLE once, and only while the document is the untouched empty one of a fresh start. */
+    async openStartExample(): Promise<void> {
+      const doc = useDocument.getState();
+      if (doc.generation > 0 || doc.dirty || doc.graph.nodes.length > 0) return;
+      const example = useCatalog.getState().examples.find((e) => e.path.endsWith(`${START_EXAMPLE}.condense.json`));
+      if (example) await this.openExample(example);
     },
 
     async recent(): Promise<string[]> {

@@ -24,12 +24,17 @@ export function exampleFile(name = EXAMPLE): { text: string; nodes: ExampleNode[
   return { text, nodes: parsed.nodes, edges: parsed.edges ?? [] };
 }
 
-export async function openEditor(page: Page): Promise<void> {
+/** Opens the editor as a first start does (with the start example), then, unless asked not to, a new graph. */
+export async function openEditor(page: Page, options: { keepStartExample?: boolean } = {}): Promise<void> {
   // Discarding unsaved changes asks first; the tests always mean it.
   page.on('dialog', (dialog) => void dialog.accept());
   await page.goto(editorUrl());
   await expect(page.getByTestId('connection')).toHaveText('connected');
   await expect(page.locator('[data-testid^="palette-item-"]').first()).toBeVisible();
+  await expect(page.getByTestId('graph-name')).toHaveValue(JSON.parse(exampleFile().text).meta.name);
+  if (options.keepStartExample) return;
+  await page.getByTestId('new').click();
+  await expect(page.locator('.react-flow__node')).toHaveCount(0);
 }
 
 export async function openExample(page: Page, name = EXAMPLE): Promise<void> {

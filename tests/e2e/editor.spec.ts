@@ -19,6 +19,13 @@ test.beforeEach(async ({ page }) => {
   await openEditor(page);
 });
 
+test('a first start shows the example pipeline, ready to run', async ({ page }) => {
+  await openEditor(page, { keepStartExample: true });
+  const example = exampleFile();
+  expect(await canvasNodeIds(page)).toEqual(example.nodes.map((n) => n.id).sort());
+  await expect(page.getByTestId('dirty-marker')).toHaveCount(0);
+});
+
 test('opens the example from the examples list and shows its nodes and wires', async ({ page }) => {
   const example = exampleFile();
   await openExample(page);
