@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NodeError } from '../../shared/node-sdk';
+import { flatDataset } from '../../../tests/helpers/datasets';
 import type { Dataset } from './dataset';
 import {
   applyShift,
@@ -15,27 +16,7 @@ import {
 } from './transforms';
 
 /** count images of 1 x size x size; image i is filled with value i, label i % classes. */
-function ramp(count: number, classes: number, size = 2): Dataset {
-  const plane = size * size;
-  const pixels = new Uint8Array(count * plane);
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    pixels.fill(i, i * plane, (i + 1) * plane);
-    labels[i] = i % classes;
-  }
-  return {
-    kind: 'dataset',
-    name: 'ramp',
-    task: 'classify',
-    count,
-    shape: [1, size, size],
-    classes: Array.from({ length: classes }, (_, k) => `c${k}`),
-    pixels,
-    labels,
-    normalize: { mean: [0], std: [1] },
-    source: { kind: 'test', files: [] },
-  };
-}
+const ramp = (count: number, classes: number, size = 2): Dataset => flatDataset(count, classes, size, (i) => i, 'ramp');
 
 /** The fill value of each image, i.e. its original index. */
 const ids = (ds: Dataset) => Array.from({ length: ds.count }, (_, i) => ds.pixels[i * ds.shape[1] * ds.shape[2]]);

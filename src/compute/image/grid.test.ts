@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { flatDataset } from '../../../tests/helpers/datasets';
 import type { Dataset } from '../data/dataset';
 import { cellSizeOf, renderSampleGrid, samplesPerClass } from './grid';
 
-function dataset(count: number, classes: number, size: number): Dataset {
-  const pixels = new Uint8Array(count * size * size);
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % classes;
-    pixels.fill(10 + labels[i] * 50, i * size * size, (i + 1) * size * size);
-  }
-  return {
-    kind: 'dataset',
-    name: 't',
-    task: 'classify',
-    count,
-    shape: [1, size, size],
-    classes: Array.from({ length: classes }, (_, k) => `c${k}`),
-    pixels,
-    labels,
-    normalize: { mean: [0], std: [1] },
-    source: { kind: 'test', files: [] },
-  };
-}
+const dataset = (count: number, classes: number, size: number): Dataset =>
+  flatDataset(count, classes, size, (_, label) => 10 + label * 50, 't');
 
 describe('renderSampleGrid', () => {
   it('upscales 28x28 by 3 so it is readable', () => {
