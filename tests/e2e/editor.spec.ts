@@ -22,7 +22,7 @@ test.beforeEach(async ({ page }) => {
 test('a first start shows the example pipeline, ready to run', async ({ page }) => {
   await openEditor(page, { keepStartExample: true });
   const example = exampleFile();
-  expect(await canvasNodeIds(page)).toEqual(example.nodes.map((n) => n.id).sort());
+  await expect.poll(() => canvasNodeIds(page)).toEqual(example.nodes.map((n) => n.id).sort());
   await expect(page.getByTestId('dirty-marker')).toHaveCount(0);
 });
 
@@ -30,7 +30,7 @@ test('opens the example from the examples list and shows its nodes and wires', a
   const example = exampleFile();
   await openExample(page);
   for (const node of example.nodes) await expect(page.getByTestId(`node-${node.id}`)).toBeVisible();
-  expect(await canvasNodeIds(page)).toEqual(example.nodes.map((n) => n.id).sort());
+  await expect.poll(() => canvasNodeIds(page)).toEqual(example.nodes.map((n) => n.id).sort());
   await expect(page.locator('.react-flow__edge')).toHaveCount(example.edges.length);
   await expect(page.getByTestId('dirty-marker')).toHaveCount(0);
 });
@@ -132,7 +132,7 @@ test('saves the example unchanged byte for byte, and a saved file reopens identi
   await page.getByTestId('new').click();
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
   await openThroughPicker(page, edited.name, edited.text);
-  expect(await canvasNodeIds(page)).toEqual(JSON.parse(edited.text).nodes.map((n: { id: string }) => n.id).sort());
+  await expect.poll(() => canvasNodeIds(page)).toEqual(JSON.parse(edited.text).nodes.map((n: { id: string }) => n.id).sort());
   await expect(page.getByTestId('dirty-marker')).toHaveCount(0);
   const again = await saveAndRead(page);
   expect(again.text).toBe(edited.text);
