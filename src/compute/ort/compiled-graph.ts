@@ -1,0 +1,190 @@
+// Compiling recorded graphs into onnxruntime sessions: a training step (forward + backward in one
+// ONNX model) and a plain function (inference, evaluation). Parameters and buffers are graph
+// inputs, so one compiled session serves every step; only the batch and the state change.
+
+import type * as ort from 'onnxruntime-node';
+import { grad } from '../autodiff/grad.ts';
+import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
+import { createRng, type Rng } from '../graph/init.ts';
+import type { TensorValues } from '../onnx/tensor-data.ts';
+import { cachedSession, runSession, type HostTensor, type SessionOptions } from './session.ts';
+
+/** The mutable state of a model: trainable parameters and buffers (running statistics). */
+export interface ModelState {
+  params: Map<string, Float32Array>;
+  buffers: Map<string, TensorValues>;
+}
+
+/** A fresh copy of the graph's initial parameter and buffer values. */
+export function initialState(graph: GraphBuilder): ModelState {
+  const params = new Map<string, Float32Array>();
+  for (const p of graph.params.values()) {
+    if (!(p.initial instanceof Float32Array)) throw new Error(`param ${p.name}: only float32 parameters are trainable`);
+    params.set(p.name, p.initial.slice());
+  }
+  const buffers = new Map<string, TensorValues>();
+  for (const b of graph.buffers.values()) buffers.set(b.name, b.initial.slice());
+  return { params, buffers };
+}
+
+function stateFeeds(graph: GraphBuilder, state: ModelState, session: ort.InferenceSession): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = {};
+  for (const name of session.inputNames) {
+    const p = graph.params.get(name);
+    if (p) {
+      const values = state.params.get(name);
+      if (!values) throw new Error(`no value for parameter ${name}`);
+      feeds[name] = { dtype: p.dtype, shape: p.shape, values };
+      continue;
+    }
+    const b = graph.buffers.get(name);
+    if (b) {
+      const values = state.buffers.get(name);
+      if (!values) throw new Error(`no value for buffer ${name}`);
+      feeds[name] = { dtype: b.dtype, shape: b.shape, values };
+    }
+  }
+  return feeds;
+}
+
+export interface CompileOptions extends SessionOptions {
+  /** Seed of the random inputs (dropout masks) drawn on each run. */
+  seed?: number;
+}
+
+/** A graph function: feeds = state + batch, fetches = the named outputs. */
+export class CompiledFunction {
+  private readonly rng: Rng;
+  private constructor(
+    readonly graph: GraphBuilder,
+    readonly session: ort.InferenceSession,
+    readonly cacheKey: string,
+    readonly outputNames: readonly string[],
+    seed: number,
+  ) {
+    this.rng = createRng(seed);
+  }
+
+  static async compile(graph: GraphBuilder, outputs: Record<string, Tensor>, options: CompileOptions = {}): Promise<CompiledFunction> {
+    const model = graph.toModel({ outputs, state: 'inputs' });
+    const { key, session } = cachedSession(model, options);
+    return new CompiledFunction(graph, await session, key, Object.keys(outputs), options.seed ?? 0);
+  }
+
+  /** Batch inputs the caller feeds (state and generated random inputs excluded). */
+  get batchInputs(): string[] {
+    return this.session.inputNames.filter((n) => !this.graph.params.has(n) && !this.graph.buffers.has(n) && !this.graph.randomInputs.has(n));
+  }
+
+  async run(state: ModelState, batch: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    const feeds = { ...stateFeeds(this.graph, state, this.session), ...pickBatch(this.batchInputs, batch), ...this.randomFeeds() };
+    return runSession(this.session, feeds, this.outputNames);
+  }
+
+  private randomFeeds(): Record<string, HostTensor> {
+    const feeds: Record<string, HostTensor> = {};
+    for (const name of this.session.inputNames) {
+      const spec = this.graph.randomInputs.get(name);
+      if (!spec) continue;
+      const t = this.graph.tensor(name);
+      const values = new Float32Array(t.size);
+      for (let i = 0; i < values.length; i++) values[i] = this.rng() < spec.p ? spec.value : 0;
+      feeds[name] = { dtype: 'float32', shape: t.shape, values };
+    }
+    return feeds;
+  }
+}
+
+function pickBatch(names: readonly string[], batch: Record<string, HostTensor>): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const name of names) {
+    const t = batch[name];
+    if (!t) throw new Error(`missing batch input "${name}"`);
+    out[name] = t;
+  }
+  return out;
+}
+
+export interface TrainStepSpec {
+  graph: GraphBuilder;
+  /** Scalar loss. */
+  loss: Tensor;
+  /** Parameters to differentiate; defaults to every parameter of the graph (frozen ones are left out here). */
+  params?: readonly string[];
+  /** Extra scalars fetched each step (accuracy, ...). */
+  metrics?: Record<string, Tensor>;
+}
+
+export interface StepResult {
+  loss: number;
+  grads: Map<string, Float32Array>;
+  metrics: Record<string, number>;
+  /** New buffer values (running statistics); apply them with applyBufferUpdates. */
+  buffers: Map<string, TensorValues>;
+}
+
+const LOSS = 'step:loss';
+const gradOutput = (name: string) => `step:grad:${name}`;
+const metricOutput = (name: string) => `step:metric:${name}`;
+const bufferOutput = (name: string) => `step:buffer:${name}`;
+
+/** One training step compiled into a single session: loss, gradients, metrics, new buffers. */
+export class TrainStep {
+  private constructor(
+    private readonly fn: CompiledFunction,
+    readonly paramNames: readonly string[],
+    readonly metricNames: readonly string[],
+    readonly bufferNames: readonly string[],
+  ) {}
+
+  static async compile(spec: TrainStepSpec, options: CompileOptions = {}): Promise<TrainStep> {
+    const { graph, loss } = spec;
+    const paramNames = spec.params ? [...spec.params] : [...graph.params.keys()];
+    for (const name of paramNames) if (!graph.params.has(name)) throw new Error(`${name} is not a parameter of the graph`);
+    const grads = grad(
+      graph,
+      loss,
+      paramNames.map((n) => graph.tensor(n)),
+    );
+    const outputs: Record<string, Tensor> = { [LOSS]: loss };
+    paramNames.forEach((n, i) => (outputs[gradOutput(n)] = grads[i]!));
+    const metricNames = Object.keys(spec.metrics ?? {});
+    for (const m of metricNames) {
+      const t = spec.metrics![m]!;
+      if (t.size !== 1) throw new Error(`metric ${m} must be a scalar`);
+      outputs[metricOutput(m)] = t;
+    }
+    const bufferNames = [...graph.bufferUpdates.keys()];
+    for (const b of bufferNames) outputs[bufferOutput(b)] = graph.bufferUpdates.get(b)!;
+    const fn = await CompiledFunction.compile(graph, outputs, options);
+    return new TrainStep(fn, paramNames, metricNames, bufferNames);
+  }
+
+  get cacheKey(): string {
+    return this.fn.cacheKey;
+  }
+
+  get batchInputs(): string[] {
+    return this.fn.batchInputs;
+  }
+
+  async run(state: ModelState, batch: Record<string, HostTensor>): Promise<StepResult> {
+    const out = await this.fn.run(state, batch);
+    const grads = new Map<string, Float32Array>();
+    for (const n of this.paramNames) grads.set(n, out[gradOutput(n)]!.values as Float32Array);
+    const metrics: Record<string, number> = {};
+    for (const m of this.metricNames) metrics[m] = Number(out[metricOutput(m)]!.values[0]);
+    const buffers = new Map<string, TensorValues>();
+    for (const b of this.bufferNames) buffers.set(b, out[bufferOutput(b)]!.values);
+    return { loss: Number(out[LOSS]!.values[0]), grads, metrics, buffers };
+  }
+}
+
+/** Parameters and buffers in one map, e.g. as `stateValues` when exporting a trained model. */
+export function stateValues(state: ModelState): Map<string, TensorValues> {
+  return new Map<string, TensorValues>([...state.params, ...state.buffers]);
+}
+
+export function applyBufferUpdates(state: ModelState, updates: ReadonlyMap<string, TensorValues>): void {
+  for (const [name, values] of updates) state.buffers.set(name, values);
+}
