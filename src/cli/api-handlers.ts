@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Engine, RunHandle } from '../engine/types';
 import type { ApiHandlers } from '../shared/api/contract';
 import type { RunEvent } from '../shared/events';
+import { clearAutosave, readAutosave, writeAutosave } from './autosave';
 import { EXAMPLES_DIR, listExamples } from './examples';
 import { addRecent, listRecent } from './settings';
 import { appVersion } from './version';
@@ -73,6 +74,12 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
       if (!record) throw new Error(`No run with id "${runId}".`);
       return record;
     },
+    'autosave.write': async ({ graph, path: file }) => {
+      const record = await writeAutosave(engine.home, { graph, path: file === undefined ? undefined : resolve(file) });
+      return { savedAt: record.savedAt };
+    },
+    'autosave.read': async () => readAutosave(engine.home),
+    'autosave.clear': async () => ({ cleared: await clearAutosave(engine.home) }),
     'artifacts.read': async ({ sha256 }) => {
       const artifact = await engine.readArtifact(sha256);
       return { mime: artifact.mime, base64: Buffer.from(artifact.data).toString('base64') };

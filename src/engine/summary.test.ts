@@ -29,6 +29,25 @@ describe('summarizeOutput', () => {
 
   it('uses a value\'s own summary, else just the port type', () => {
     expect(summarizeOutput({ kind: 'model', summary: { params: 1200 } }, 'Model')).toEqual({ type: 'Model', params: 1200 });
+    const model = {
+      kind: 'model',
+      name: 'lenet5',
+      architecture: { kind: 'zoo', name: 'lenet5', width: 1 },
+      params: { 'fc.weight': new Float32Array(6), 'fc.bias': new Float32Array(2) },
+      buffers: {},
+      meta: { task: 'classify', inputShape: [1, 28, 28], classes: ['a', 'b'], normalize: { mean: [0], std: [1] }, lineage: [{ node: 'condense.model.create', params: {}, metrics: {} }] },
+      compression: { masks: {}, codebooks: {} },
+    };
+    expect(summarizeOutput(model, 'Model')).toEqual({
+      type: 'Model',
+      name: 'lenet5',
+      architecture: 'lenet5',
+      task: 'classify',
+      inputShape: [1, 28, 28],
+      classes: 2,
+      parameters: 8,
+      stages: ['condense.model.create'],
+    });
     expect(summarizeOutput({ big: new Float32Array(10) }, 'Model')).toEqual({ type: 'Model' });
     expect(summarizeOutput(3, 'Any')).toEqual({ type: 'Any', value: 3 });
   });

@@ -35,6 +35,22 @@ export function summarizeOutput(value: unknown, portType: PortTypeName): OutputS
       ...(Array.isArray(value.tables) && value.tables.length ? { tables: value.tables } : {}),
     };
   }
+  if (isObj(value) && value.kind === 'model' && isObj(value.meta)) {
+    const meta = isObj(value.meta) ? value.meta : {};
+    const arch = isObj(value.architecture) ? value.architecture : {};
+    const params = isObj(value.params) ? Object.values(value.params) : [];
+    const lineage = Array.isArray(meta.lineage) ? meta.lineage : [];
+    return {
+      type: 'Model',
+      name: value.name,
+      architecture: arch.kind === 'zoo' ? arch.name : 'onnx',
+      task: meta.task,
+      inputShape: meta.inputShape,
+      classes: Array.isArray(meta.classes) ? meta.classes.length : 0,
+      parameters: params.reduce((n: number, p) => n + (ArrayBuffer.isView(p) ? (p as Float32Array).length : 0), 0),
+      stages: lineage.map((s) => (isObj(s) ? s.node : undefined)),
+    };
+  }
   if (isObj(value) && typeof value.summary === 'object' && value.summary !== null) {
     // Values without a dedicated summary (models, packages) may carry their own small `summary` object.
     return { type: portType, ...(value.summary as Obj) };

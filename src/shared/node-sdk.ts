@@ -1,14 +1,18 @@
 // The node SDK: every node type is one `defineNode({...})` call in nodes/<name>/index.ts.
 import { z } from 'zod';
 import type { Dataset } from '../compute/data/dataset';
+import type { Model } from '../compute/model/model';
+import type { NodeDescriptor } from './node-descriptor';
 import type { PortSpec, PortTypeName } from './port-types';
 import type { ArtifactRef, Metrics, Report } from './values';
+
+export type { NodeDescriptor } from './node-descriptor';
 
 /** The runtime value carried by each port type. Types without a node yet stay `unknown`. */
 export interface PortValueMap {
   Dataset: Dataset;
   TaskSequence: unknown;
-  Model: unknown;
+  Model: Model;
   Metrics: Metrics;
   Report: Report;
   DeployPackage: unknown;
@@ -83,22 +87,6 @@ export function defineNode<const I extends Ports, const O extends Ports, S exten
   definition: NodeDefinition<I, O, S>,
 ): NodeDefinition<I, O, S> {
   return definition;
-}
-
-/** What the renderer and `condense nodes` see of a node type: data only, no functions. */
-export interface NodeDescriptor {
-  type: string;
-  version: number;
-  title: string;
-  category: string;
-  description: string;
-  /** The node's README.md. */
-  docs: string;
-  inputs: Record<string, PortSpec>;
-  outputs: Record<string, PortSpec>;
-  /** JSON Schema of the params (draft 2020-12) with `default`, `minimum`, `maximum`, `help`, `unit`. */
-  paramsSchema: Record<string, unknown>;
-  defaults: Record<string, unknown>;
 }
 
 export function describeNode(def: NodeDefinition, docs: string): NodeDescriptor {

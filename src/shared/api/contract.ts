@@ -2,7 +2,7 @@
 // WebSocket server of `condense serve` (src/cli/serve) both implement `ApiHandlers`; a missing handler is a
 // compile error, and every request is validated against `api[method].input` at the boundary.
 import { z } from 'zod';
-import type { NodeDescriptor } from '../node-sdk';
+import type { NodeDescriptor } from '../node-descriptor';
 import type { RunEvent, ValidationIssue } from '../events';
 import { graphSchema, type Graph } from '../graph/schema';
 
@@ -43,6 +43,15 @@ export interface RunRecord extends RunSummaryRow {
   events: RunEvent[];
   metrics: { nodeId: string; name: string; step: number; value: number }[];
   outputs: { nodeId: string; port: string; object: string; summary: Record<string, unknown> }[];
+}
+
+/** The unsaved document as the renderer last sent it, kept on the host so a crash does not lose it. */
+export interface AutosaveRecord {
+  graph: Graph;
+  /** The document's file, when it has one. */
+  path?: string;
+  /** Milliseconds since the epoch when the host wrote it. */
+  savedAt: number;
 }
 
 export interface AppInfo {
@@ -91,6 +100,14 @@ export const api = {
   'run.stop': call<z.ZodObject<{ runId: z.ZodString }>, { stopped: boolean }>(z.object({ runId: z.string() }).strict()),
   'runs.list': call<typeof empty, RunSummaryRow[]>(empty),
   'runs.get': call<z.ZodObject<{ runId: z.ZodString }>, RunRecord>(z.object({ runId: z.string() }).strict()),
+  /** Keeps the unsaved document under $CONDENSE_HOME/autosave (atomic write); the newest write wins. */
+  'autosave.write': call<z.ZodObject<{ graph: typeof graphSchema; path: z.ZodOptional<z.ZodString> }>, { savedAt: number }>(
+    z.object({ graph: graphSchema, path: z.string().optional() }).strict(),
+  ),
+  /** The autosaved document, or null when there is none or its file was saved after it. */
+  'autosave.read': call<typeof empty, AutosaveRecord | null>(empty),
+  /** Forgets the autosave (after a save, or when the user declines to restore it). */
+  'autosave.clear': call<typeof empty, { cleared: boolean }>(empty),
   /** A node's artifact (e.g. a PNG sample grid) by content hash. */
   'artifacts.read': call<z.ZodObject<{ sha256: z.ZodString }>, { mime: string; base64: string }>(
     z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),

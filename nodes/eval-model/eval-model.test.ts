@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from '../../src/compute/data/dataset';
+import { generateDataset } from '../../src/compute/data/generated';
+import { decodeImage } from '../../src/compute/image/codec';
+import { createZooModel, type Model } from '../../src/compute/model/model';
+import { NodeError } from '../../src/shared/node-sdk';
+import { runNode } from '../../tests/helpers/node-context';
+import node from './index';
+
+const shapes = (count: number, size = 16): Dataset => generateDataset({ classes: 3, count, size, channels: 1, seed: 5, stream: 2, name: 'shapes (test)' });
+
+/** A model whose output is a fixed function of the input: an MLP with fc3 rigged to always predict class 1. */
+function alwaysClassOne(data: Dataset): Model {
+  const model = createZooModel(data, { architecture: 'mlp', width: 0.125 });
+  const bias = new Float32Array(3);
+  bias[1] = 1000;
+  return { ...model, params: { ...model.params, 'fc3.weight': new Float32Array(model.params['fc3.weight']!.length), 'fc3.bias': bias } };
+}
+
+describe('condense.eval.model', () => {
+  it('reports accuracy, per-class accuracy, the confusion matrix (table and PNG), size and latency', async () => {
+    const test = shapes(30);
+    const model = alwaysClassOne(test);
+    const { outputs, ctx } = await runNode(node, { inputs: { model, test }, params: { latencyBatch: 4, latencyRuns: 3, batchSize: 7 } });
+    const v = outputs.metrics.values;
+    expect(v.accuracy).toBeCloseTo(1 / 3, 4);
+    expect(v.count).toBe(30);
+    // All logits but class 1's are 0 and class 1's is 1000: the loss is 1000 for two thirds of the images.
+    expect(v.loss).toBeCloseTo((2 / 3) * 1000, 0);
+    expect(v.parameters).toBe(256 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3);
+    expect(v.nonzero_parameters).toBe(v.parameters - 16 * 3 - 2);
+    expect(v.macs).toBe(256 * 32 + 32 * 16 + 16 * 3);
+    expect(v.bytes).toBe(4 * v.parameters);
+    expect(v.latency_ms_b1).toBeGreaterThan(0);
+    expect(v.latency_ms_b4).toBeGreaterThan(0);
+    const [perClass, confusion] = outputs.metrics.tables;
+    expect(perClass!.rows.map((r) => r[3])).toEqual([0, 1, 0]);
+    expect(confusion!.rows).toEqual([
+      [test.classes[0], 0, 10, 0],
+      [test.classes[1], 0, 10, 0],
+      [test.classes[2], 0, 10, 0],
+    ]);
+    const png = ctx.recorded.artifacts.get('confusion.png')!;
+    expect(outputs.report.images).toEqual([png.ref]);
+    const { image } = decodeImage(png.data, 'confusion.png', 3);
+    expect(image.width).toBe(image.height);
+    const plane = image.width * image.height;
+    const at = (row: number, col: number) => {
+      const cell = (image.width - 8) / 3;
+      const y = 4 + row * cell + 2;
+      const x = 4 + col * cell + 2;
+      return [0, 1, 2].map((c) => image.data[c * plane + y * image.width + x]);
+    };
+    expect(at(0, 1)).toEqual([8, 48, 107]);
+    expect(at(0, 0)).toEqual([255, 255, 255]);
+  });
+
+  it('refuses a test set the model cannot read', async () => {
+    const model = createZooModel(shapes(3), { architecture: 'lenet5' });
+    const error = await runNode(node, { inputs: { model, test: shapes(10, 28) }, params: { latency: false } }).catch((e) => e);
+    expect(error).toBeInstanceOf(NodeError);
+    expect(error.message).toMatch(/images of 1x28x28 .* the model expects 1x16x16/);
+  });
+});

@@ -1,0 +1,72 @@
+// The Export node: writes a model as an inference ONNX file that any runtime can load, with its input
+// contract (`condense.input`) and lineage in metadata_props.
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { exportOnnx } from '../../src/compute/model/export';
+import { parameterCount } from '../../src/compute/model/model';
+import { defineNode, NodeError } from '../../src/shared/node-sdk';
+import type { Metrics } from '../../src/shared/values';
+
+/** Temp file in the same folder, fsync, rename: a reader never sees half a model. */
+function writeAtomic(file: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+export default defineNode({
+  type: 'condense.model.export',
+  version: 1,
+  title: 'Export ONNX',
+  category: 'Export',
+  description: 'Writes the model as an inference ONNX file (weights inside, any batch size) with its input contract and lineage.',
+  inputs: {
+    model: { type: 'Model', required: true, description: 'The model to write.' },
+  },
+  outputs: {
+    metrics: { type: 'Metrics', description: 'bytes and parameters; a table with the path, bytes and sha256 of the file.' },
+  },
+  params: z.object({
+    path: z.string().default('model.onnx').meta({ help: 'The .onnx file to write, relative to the graph file. Its folder is created.' }),
+    foldBatchNorm: z.boolean().default(true).meta({ help: 'Fold batch normalisation into the preceding convolution (same outputs, fewer ops).' }),
+  }),
+  // The file on disk is the point of this node: re-writing it on every run (cheap) guarantees it exists
+  // and matches the model, even after someone deleted or edited it.
+  cache: 'never',
+  async execute(ctx) {
+    const { model } = ctx.inputs;
+    const p = ctx.params;
+    if (!p.path.trim()) throw new NodeError('set path to the .onnx file to write', { param: 'path' });
+    const file = ctx.resolvePath(p.path);
+    ctx.progress(0, 'encoding');
+    const bytes = exportOnnx(model, { foldBatchNorm: p.foldBatchNorm });
+    try {
+      writeAtomic(file, bytes);
+    } catch (e) {
+      throw new NodeError(`cannot write ${file}: ${(e as Error).message}`, { param: 'path', file });
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    ctx.log(`wrote ${file} (${bytes.byteLength.toLocaleString('en')} bytes, sha256 ${sha256.slice(0, 12)})`);
+    ctx.progress(1, 'written');
+    const metrics: Metrics = {
+      kind: 'metrics',
+      values: { bytes: bytes.byteLength, parameters: parameterCount(model) },
+      tables: [{ title: 'Exported file', columns: ['path', 'bytes', 'sha256'], rows: [[file, bytes.byteLength, sha256]] }],
+    };
+    return { metrics };
+  },
+});
