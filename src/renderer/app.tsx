@@ -9,9 +9,14 @@ import { useRun } from './store/run-store';
 import { Canvas } from './components/canvas';
 import { Inspector } from './components/inspector';
 import { Palette } from './components/palette';
-import { RunLog } from './components/run-log';
+import { BottomPanel } from './components/bottom-panel';
 import { Toasts } from './components/toasts';
 import { Toolbar } from './components/toolbar';
+import { ShortcutsHelp, useEditingShortcuts } from './components/editing-shortcuts';
+import { ExamplesGallery } from './components/examples-gallery';
+import { RecoveryBanner } from './components/recovery-banner';
+import { useAutosave } from './hooks/use-autosave';
+import { useFileDrop } from './hooks/use-file-drop';
 
 /** Validation runs on the host a moment after the last edit rather than on every keystroke. */
 const VALIDATE_DELAY_MS = 250;
@@ -81,17 +86,23 @@ function useHostWiring(api: RendererApiClient, actions: EditorActions): Connecti
 function Editor({ api }: { api: RendererApiClient }) {
   const actions = useMemo(() => createEditorActions(api), [api]);
   const connection = useHostWiring(api, actions);
+  useEditingShortcuts();
+  useAutosave(api);
+  const fileOver = useFileDrop(actions);
   return (
     <EditorActionsContext.Provider value={actions}>
-      <div className="app">
+      <div className={`app${fileOver ? ' file-over' : ''}`}>
         <Toolbar connection={connection} />
+        <RecoveryBanner connection={connection} />
         <div className="workspace">
           <Palette />
           <Canvas />
           <Inspector />
         </div>
-        <RunLog />
+        <BottomPanel />
         <Toasts />
+        <ShortcutsHelp />
+        <ExamplesGallery />
       </div>
     </EditorActionsContext.Provider>
   );

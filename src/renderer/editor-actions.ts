@@ -1,9 +1,10 @@
 // What the toolbar, palette, canvas and menus do, in one place: each action talks to the host through the
 // ApiClient and updates the stores. Components call these and hold no host logic of their own.
 import { createContext, useContext } from 'react';
-import type { ExampleInfo, LoadedGraph } from '../shared/api/contract';
+import type { AutosaveRecord, ExampleInfo, LoadedGraph } from '../shared/api/contract';
 import { emptyGraph, serializeGraph } from '../shared/graph/serialize';
 import type { RendererApiClient } from './api/api-client';
+import { downloadText, pickSaveFile, writeFileHandle, type FileHandleLike } from './lib/file-access';
 import { addNode, connect, moveNodes, removeElements, type Endpoint } from './lib/graph-edit';
 import { loadedToDocument, useDocument } from './store/document-store';
 import { useCatalog } from './store/catalog-store';
@@ -21,17 +22,6 @@ export function fileNameOf(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return `${slug || 'untitled'}.condense.json`;
-}
-
-function download(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function confirmDiscard(): boolean {
@@ -56,6 +46,9 @@ export function createEditorActions(api: RendererApiClient) {
     if (loaded.message) toast(loaded.message, loaded.readOnly ? 'error' : 'info');
     return true;
   };
+
+  /** The file a browser tab's Save As picked, valid for the document it was picked for. */
+  let fileHandle: { handle: FileHandleLike; generation: number } | undefined;
 
   const saveOnHost = async (path: string): Promise<void> => {
     try {
@@ -140,7 +133,17 @@ export function createEditorActions(api: RendererApiClient) {
     async save(): Promise<void> {
       const { graph, saveTarget, readOnly } = useDocument.getState();
       if (api.host === 'browser') {
-        download(fileNameOf(graph.meta.name), serializeGraph(graph));
+        if (fileHandle && fileHandle.generation === useDocument.getState().generation) {
+          try {
+            await writeFileHandle(fileHandle.handle, serializeGraph(graph));
+            useDocument.getState().markSaved();
+            toast(`Saved ${fileHandle.handle.name}`);
+          } catch (error) {
+            toast(`Could not save ${fileHandle.handle.name}: ${errorText(error)}`, 'error');
+          }
+          return;
+        }
+        downloadText(fileNameOf(graph.meta.name), serializeGraph(graph));
         if (!saveTarget || readOnly) {
           useDocument.getState().markSaved();
           return;
@@ -157,13 +160,84 @@ export function createEditorActions(api: RendererApiClient) {
       await saveOnHost(path);
     },
 
-    async run(): Promise<void> {
+    /**
+     * Save As from the toolbar. Electron: the native dialog. A browser tab: the File System Access picker
+     * where it exists (later saves of this document go to the same file), else a download under a new name.
+     */
+    async saveAsDialog(): Promise<void> {
+      const { graph } = useDocument.getState();
+      const suggested = fileNameOf(graph.meta.name);
+      if (api.host === 'electron') {
+        const target = await api.chooseSavePath?.(suggested);
+        if (target) await saveOnHost(target);
+        return;
+      }
+      let handle: FileHandleLike | undefined;
+      try {
+        handle = await pickSaveFile(suggested);
+      } catch (error) {
+        toast(`Could not choose a file: ${errorText(error)}`, 'error');
+        return;
+      }
+      if (handle) {
+        try {
+          await writeFileHandle(handle, serializeGraph(graph));
+          fileHandle = { handle, generation: useDocument.getState().generation };
+          useDocument.getState().markSaved();
+          toast(`Saved ${handle.name}`);
+        } catch (error) {
+          toast(`Could not save ${handle.name}: ${errorText(error)}`, 'error');
+        }
+        return;
+      }
+      const name = window.prompt('Save as', suggested);
+      if (!name) return;
+      downloadText(name.endsWith('.json') ? name : `${name}.condense.json`, serializeGraph(graph));
+      useDocument.getState().markSaved();
+    },
+
+    /** Asks before unsaved changes are lost; true when there are none or the user agrees. */
+    confirmDiscard,
+
+    /** An autosave left by an editor that did not close cleanly, if any. */
+    async findRecovery(): Promise<AutosaveRecord | null> {
+      try {
+        return await api.call('autosave.read', {});
+      } catch {
+        return null;
+      }
+    },
+
+    /**
+     * Brings back autosaved work as an unsaved document, to the file it belonged to; work on an example keeps
+     * the example's folder for relative paths but, as always for examples, no file to save over.
+     */
+    restoreRecovery(record: AutosaveRecord): void {
+      const fromExample = useCatalog.getState().examples.some((e) => e.path === record.path);
+      useDocument.getState().replace(record.graph, record.path ? { path: record.path, saveTarget: fromExample ? undefined : record.path } : {});
+      // Still unsaved: the restored work is only on the host's autosave until the user saves it.
+      useDocument.setState({ dirty: true });
+      useRun.getState().clear();
+      useUi.getState().select(undefined);
+      toast('Restored the unsaved work.');
+    },
+
+    async discardRecovery(): Promise<void> {
+      try {
+        await api.call('autosave.clear', {});
+      } catch {
+        // Nothing to do: the next edit overwrites it anyway.
+      }
+    },
+
+    /** Runs the graph; with `until`, only that node and the ancestors it needs (the engine plans from it). */
+    async run(until?: string): Promise<void> {
       const run = useRun.getState();
       if (run.starting || run.phase === 'running') return;
       const { graph, path } = useDocument.getState();
       run.setStarting(true);
       try {
-        const { runId } = await api.call('run.start', path ? { graph, path } : { graph });
+        const { runId } = await api.call('run.start', { graph, ...(path ? { path } : {}), ...(until ? { until } : {}) });
         useRun.getState().begin(runId);
       } catch (error) {
         useRun.getState().setStarting(false);

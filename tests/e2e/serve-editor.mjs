@@ -28,10 +28,11 @@ export function buildWebIfNeeded() {
 
 /**
  * @param {NodeJS.ProcessEnv} [env] extra environment (e.g. CONDENSE_EXTRA_NODES)
- * @returns {Promise<{ url: string; home: string; stop(): Promise<void> }>}
+ * @param {{ home?: string }} [options] an existing CONDENSE_HOME to serve (kept on stop), e.g. to restart on it
+ * @returns {Promise<{ url: string; home: string; stop(): Promise<void>; kill(): Promise<void> }>}
  */
-export async function serveEditor(env = {}) {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'condense-e2e-'));
+export async function serveEditor(env = {}, options = {}) {
+  const home = options.home ?? mkdtempSync(path.join(os.tmpdir(), 'condense-e2e-'));
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'condense.mjs'), 'serve', '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, ...env, CONDENSE_HOME: home },
@@ -69,7 +70,14 @@ export async function serveEditor(env = {}) {
         await exited;
         clearTimeout(force);
       }
-      rmSync(home, { recursive: true, force: true });
+      if (!options.home) rmSync(home, { recursive: true, force: true });
+    },
+    /** SIGKILL: the server dies as in a crash, with no chance to clean up; the home stays. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -1,9 +1,10 @@
 // The graph canvas. React Flow draws; every change that matters to the document (add, wire, move, delete)
 // goes through the editor actions, and the canvas re-derives its nodes and edges from the graph.
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   Controls,
+  MiniMap,
   ReactFlow,
   applyNodeChanges,
   useNodesInitialized,
@@ -11,6 +12,8 @@ import {
   type Connection,
   type Edge,
   type EdgeChange,
+  type FinalConnectionState,
+  type Node,
   type NodeChange,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
@@ -18,15 +21,23 @@ import { useActions } from '../editor-actions';
 import { useCatalog } from '../store/catalog-store';
 import { useDocument } from '../store/document-store';
 import { useUi } from '../store/ui-store';
+import { useCanvasUi } from '../store/canvas-ui-store';
+import { useHistory } from '../store/history-store';
 import { CondenseNode } from './condense-node';
 import { flowEdgesOf, syncFlowNodes, type FlowNode } from './flow-nodes';
+import { NodeContextMenu, openNodeMenu } from './node-context-menu';
+import { annotationNodeTypes, isAnnotationId, useAnnotations } from './annotation-nodes';
+import { NodeSearchPopup } from './node-search-popup';
+import { CanvasTools } from './editing-tools';
+import { dropEmptyGroups } from '../lib/canvas-edit';
 
-const nodeTypes = { condense: CondenseNode };
+const nodeTypes = { condense: CondenseNode, ...annotationNodeTypes };
 
 /** The drag-and-drop payload from the palette. */
 export const NODE_TYPE_MIME = 'application/x-condense-node-type';
 
 const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 
 export function Canvas() {
   const actions = useActions();
@@ -40,6 +51,10 @@ export function Canvas() {
   const [selectedEdges, setSelectedEdges] = useState<ReadonlySet<string>>(new Set());
   const initialized = useNodesInitialized();
   const framed = useRef(-1);
+  const annotations = useAnnotations(nodes, setNodes);
+  const allNodes = useMemo<Node[]>(() => [...annotations.annotationNodes, ...nodes], [annotations.annotationNodes, nodes]);
+  const minimap = useCanvasUi((s) => s.minimap);
+  const openSearch = useCanvasUi((s) => s.openSearch);
 
   useEffect(() => setNodes((prev) => syncFlowNodes(graph, prev)), [graph]);
   // A node selected from outside the canvas (just added, or picked in the run log) is selected here too.
@@ -61,21 +76,24 @@ export function Canvas() {
   }, [generation, initialized, graph, flow]);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<FlowNode>[]) => {
+    (all: NodeChange<Node>[]) => {
+      const changes = annotations.applyChanges(all);
       // Removal goes through onDelete so nodes and their wires leave the document in one edit.
       setNodes((prev) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), prev));
       const moved: Record<string, { x: number; y: number }> = {};
       for (const c of changes) if (c.type === 'position' && c.position && c.dragging === false) moved[c.id] = c.position;
       if (Object.keys(moved).length > 0) actions.move(moved);
     },
-    [actions],
+    [actions, annotations],
   );
 
   const onNodeDragStop = useCallback(
-    (_: unknown, __: FlowNode, dragged: FlowNode[]) => {
-      actions.move(Object.fromEntries(dragged.map((n) => [n.id, n.position])));
+    (_: unknown, __: Node, dragged: Node[]) => {
+      annotations.onDragStop(dragged);
+      const moved = dragged.filter((n) => !isAnnotationId(n.id));
+      if (moved.length > 0) actions.move(Object.fromEntries(moved.map((n) => [n.id, n.position])));
     },
-    [actions],
+    [actions, annotations],
   );
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
@@ -95,19 +113,64 @@ export function Canvas() {
   );
 
   const onDelete = useCallback(
-    ({ nodes: gone, edges: cut }: { nodes: FlowNode[]; edges: Edge[] }) => {
-      actions.remove(
-        gone.map((n) => n.id),
-        cut.map((e) => e.id),
-      );
+    ({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
+      // Deleting nodes, notes and wires together is one undo step.
+      useHistory.getState().beginGesture();
+      try {
+        actions.remove(
+          annotations.onDelete(gone.map((n) => n.id)),
+          cut.map((e) => e.id),
+        );
+        useDocument.getState().edit(dropEmptyGroups);
+      } finally {
+        useHistory.getState().endGesture();
+      }
       setSelectedEdges(new Set());
     },
-    [actions],
+    [actions, annotations],
   );
 
   const onSelectionChange = useCallback(
-    ({ nodes: picked }: OnSelectionChangeParams) => select(picked.length === 1 ? picked[0].id : undefined),
+    ({ nodes: picked }: OnSelectionChangeParams) => {
+      const graphNodes = picked.filter((n) => !isAnnotationId(n.id));
+      select(graphNodes.length === 1 ? graphNodes[0].id : undefined);
+    },
     [select],
+  );
+
+  /** Where a search popup opens: at the pointer, in the canvas element's own coordinates. */
+  const searchAt = useCallback(
+    (clientX: number, clientY: number) => {
+      const rect = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+      return {
+        at: { x: clientX - (rect?.left ?? 0), y: clientY - (rect?.top ?? 0) },
+        flow: flow.screenToFlowPosition({ x: clientX, y: clientY }),
+      };
+    },
+    [flow],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: ReactMouseEvent) => {
+      if (!(e.target as HTMLElement).classList.contains('react-flow__pane')) return;
+      openSearch(searchAt(e.clientX, e.clientY));
+    },
+    [openSearch, searchAt],
+  );
+
+  // A wire dropped on empty canvas asks what to add there; the new node is wired to the wire's loose end.
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromNode || !state.fromHandle?.id) return;
+      if (!(event.target as HTMLElement | null)?.classList?.contains('react-flow__pane')) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const descriptor = catalog.get(useDocument.getState().graph.nodes.find((n) => n.id === state.fromNode!.id)?.type ?? '');
+      const side = state.fromHandle.type;
+      const spec = side === 'source' ? descriptor?.outputs[state.fromHandle.id] : descriptor?.inputs[state.fromHandle.id];
+      if (!spec) return;
+      openSearch({ ...searchAt(point.clientX, point.clientY), wire: { side, spec, node: state.fromNode.id, port: state.fromHandle.id } });
+    },
+    [catalog, openSearch, searchAt],
   );
 
   const onDragOver = useCallback((e: DragEvent) => {
@@ -128,25 +191,45 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow<FlowNode, Edge>
-        nodes={nodes}
+    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick}>
+      <ReactFlow<Node, Edge>
+        nodes={allNodes}
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
         onDelete={onDelete}
         onSelectionChange={onSelectionChange}
+        onNodeContextMenu={openNodeMenu}
+        onlyRenderVisibleElements
         deleteKeyCode={DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        selectionKeyCode="Shift"
+        zoomOnDoubleClick={false}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} color="#d5d9e0" />
         <Controls showInteractive={false} fitViewOptions={{ padding: 0.15, maxZoom: 1 }} />
+        <CanvasTools />
+        {minimap ? (
+          <MiniMap
+            position="bottom-right"
+            pannable
+            zoomable
+            ariaLabel="Minimap"
+            nodeColor={(n) => (isAnnotationId(n.id) ? 'transparent' : '#c5ccd6')}
+            className="minimap"
+            data-testid="minimap"
+          />
+        ) : null}
       </ReactFlow>
+      <NodeSearchPopup />
+      <NodeContextMenu />
       {graph.nodes.length === 0 ? (
         <div className="canvas-empty">Add nodes from the palette, or open an example.</div>
       ) : null}

@@ -4,15 +4,16 @@
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { PORT_STYLE, type PortSpec } from '../../shared/port-types';
-import { formatMs, formatNumber, type NodeRunState } from '../lib/run-state';
+import { formatMs, type NodeRunState } from '../lib/run-state';
 import { imagesOf, outputFactsOf } from '../lib/output-images';
 import { useCatalog } from '../store/catalog-store';
 import { useDocument } from '../store/document-store';
 import { useRun } from '../store/run-store';
 import type { FlowNode } from './flow-nodes';
 import { ArtifactImage } from './artifact-image';
+import { NodeCachedMarker, NodeElapsed, NodeMetricTables, NodeSparklines } from './node-run-view';
 
 function PortRow({ nodeId, name, spec, side }: { nodeId: string; name: string; spec: PortSpec; side: 'in' | 'out' }) {
   const style = PORT_STYLE[spec.type] ?? PORT_STYLE.Any;
@@ -109,12 +110,7 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
         </div>
       ) : null}
       {run.status === 'skipped' && run.message ? <div className="node-message">{run.message}</div> : null}
-      {run.metric ? (
-        <div className="node-metric" data-testid={`node-metric-${id}`}>
-          <span>{run.metric.name}</span>
-          <strong>{formatNumber(run.metric.value)}</strong>
-        </div>
-      ) : null}
+      <NodeSparklines nodeId={id} />
       {facts.length > 0 ? (
         <ul className="node-facts" data-testid={`node-facts-${id}`}>
           {facts.map((fact) => (
@@ -122,6 +118,7 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
           ))}
         </ul>
       ) : null}
+      <NodeMetricTables nodeId={id} />
       {images.map((ref) => (
         <ArtifactImage key={ref.sha256} artifact={ref} className="node-image" testId={`node-image-${id}`} />
       ))}
@@ -145,7 +142,11 @@ function CondenseNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           <div className="node-title">{label ?? descriptor?.title ?? data.type}</div>
           <div className="node-id">{id}</div>
         </div>
-        <StatusBadge nodeId={id} run={run} />
+        <div className="node-header-status">
+          <StatusBadge nodeId={id} run={run} />
+          <NodeCachedMarker nodeId={id} />
+          <NodeElapsed nodeId={id} />
+        </div>
       </div>
       <NodeBody id={id} descriptor={descriptor} type={data.type} />
       <RunDetails id={id} run={run} />

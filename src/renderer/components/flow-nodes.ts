@@ -3,7 +3,7 @@
 // where it sits.
 import type { Edge, Node } from '@xyflow/react';
 import type { Graph } from '../../shared/graph/schema';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { PORT_STYLE } from '../../shared/port-types';
 import { fallbackPositions } from '../lib/graph-edit';
 

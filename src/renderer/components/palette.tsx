@@ -2,18 +2,13 @@
 // view; dragging drops it where it lands.
 import { useMemo, useState, type DragEvent } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { useActions } from '../editor-actions';
 import { useCatalog } from '../store/catalog-store';
 import { useDocument } from '../store/document-store';
+import { matchesQuery } from '../lib/node-search';
 import { NODE_TYPE_MIME } from './canvas';
-
-/** Every word of the query must appear in the title, type, category or description. */
-export function matchesQuery(d: NodeDescriptor, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const haystack = `${d.title} ${d.type} ${d.category} ${d.description}`.toLowerCase();
-  return words.every((w) => haystack.includes(w));
-}
+import { PaletteDocs, usePaletteDocs } from './palette-docs';
 
 /** The node width in styles.css (.condense-node). */
 const NODE_WIDTH = 250;
@@ -32,6 +27,7 @@ export function Palette() {
   const descriptors = useCatalog((s) => s.descriptors);
   const loaded = useCatalog((s) => s.loaded);
   const [query, setQuery] = useState('');
+  const docs = usePaletteDocs();
   const groups = useMemo(() => groupByCategory(descriptors.filter((d) => matchesQuery(d, query))), [descriptors, query]);
 
   const addAtCentre = (type: string) => {
@@ -76,9 +72,10 @@ export function Palette() {
                 type="button"
                 className="palette-item"
                 draggable
-                onDragStart={(e) => onDragStart(e, d.type)}
+                onDragStart={(e) => (docs.leave(), onDragStart(e, d.type))}
                 onClick={() => addAtCentre(d.type)}
-                title={`${d.description}\n${d.type}`}
+                onMouseEnter={(e) => docs.enter(d, e.currentTarget)}
+                onMouseLeave={docs.leave}
                 data-testid={`palette-item-${d.type}`}
               >
                 <span className="palette-item-title">{d.title}</span>
@@ -90,6 +87,7 @@ export function Palette() {
         {loaded && groups.length === 0 ? <p className="muted">No node matches “{query}”.</p> : null}
         {!loaded ? <p className="muted">Loading node types…</p> : null}
       </div>
+      <PaletteDocs hover={docs.hover} />
     </aside>
   );
 }

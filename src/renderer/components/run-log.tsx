@@ -1,5 +1,5 @@
 // The run log: the events of the current run, newest at the bottom, folding bursts of progress.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useRun } from '../store/run-store';
 import { useUi } from '../store/ui-store';
 
@@ -9,39 +9,28 @@ function clock(at: number): string {
 
 export function RunLog() {
   const log = useRun((s) => s.log);
-  const runId = useRun((s) => s.runId);
   const select = useUi((s) => s.select);
-  const [open, setOpen] = useState(true);
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [log]);
   return (
-    <section className={`run-log ${open ? 'open' : 'closed'}`} data-testid="run-log">
-      <button type="button" className="run-log-header" onClick={() => setOpen((o) => !o)} aria-expanded={open}>
-        <span>{open ? '▾' : '▸'} Run log</span>
-        {runId ? <span className="muted">{runId}</span> : null}
-        <span className="muted">{log.length} events</span>
-      </button>
-      {open ? (
-        <ol className="run-log-list" ref={list}>
-          {log.length === 0 ? <li className="muted">No run yet. Press Run to execute the graph.</li> : null}
-          {log.map((entry, i) => (
-            <li key={i} className={`log-${entry.level}`} data-event={entry.type}>
-              <span className="log-time">{clock(entry.at)}</span>
-              {entry.nodeId ? (
-                <button type="button" className="log-node" onClick={() => select(entry.nodeId)}>
-                  {entry.nodeId}
-                </button>
-              ) : (
-                <span className="log-node" />
-              )}
-              <span className="log-text">{entry.text}</span>
-            </li>
-          ))}
-        </ol>
-      ) : null}
-    </section>
+    <ol className="run-log-list" ref={list} data-testid="run-log">
+      {log.length === 0 ? <li className="muted">No run yet. Press Run to execute the graph.</li> : null}
+      {log.map((entry, i) => (
+        <li key={i} className={`log-${entry.level}`} data-event={entry.type}>
+          <span className="log-time">{clock(entry.at)}</span>
+          {entry.nodeId ? (
+            <button type="button" className="log-node" onClick={() => select(entry.nodeId)}>
+              {entry.nodeId}
+            </button>
+          ) : (
+            <span className="log-node" />
+          )}
+          <span className="log-text">{entry.text}</span>
+        </li>
+      ))}
+    </ol>
   );
 }

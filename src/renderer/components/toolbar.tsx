@@ -8,6 +8,10 @@ import { renameGraph } from '../lib/graph-edit';
 import { formatMs } from '../lib/run-state';
 import type { ConnectionState } from '../api/api-client';
 import { useApi } from '../api/api-context';
+import { EditingTools } from './editing-tools';
+import { useUi } from '../store/ui-store';
+import { useGallery } from './examples-gallery';
+import { ThemeToggle } from './theme-toggle';
 
 /** The example's file name without `.condense.json`: stable even when its display name changes. */
 function exampleIdOf(path: string): string {
@@ -52,6 +56,15 @@ function OpenMenu({ onClose }: { onClose: () => void }) {
           {path.split(/[\\/]/).pop()}
         </button>
       ))}
+      <button
+        type="button"
+        role="menuitem"
+        className="menu-item"
+        onClick={() => (onClose(), useGallery.getState().setOpen(true))}
+        data-testid="open-gallery"
+      >
+        Browse examples…
+      </button>
       <div className="menu-heading">Examples</div>
       {examples.length === 0 ? <div className="menu-empty">No examples</div> : null}
       {examples.map((example) => (
@@ -122,6 +135,7 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
   const readOnly = useDocument((s) => s.readOnly);
   const hasNodes = useDocument((s) => s.graph.nodes.length > 0);
   const running = useRun((s) => s.phase === 'running' || s.starting);
+  const selected = useUi((s) => s.selectedNodeId);
   const [menuOpen, setMenuOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
 
@@ -155,7 +169,11 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
         >
           Save
         </button>
+        <button type="button" onClick={() => void actions.saveAsDialog()} data-testid="save-as" title="Save the graph under a new name">
+          Save As…
+        </button>
       </div>
+      <EditingTools />
       <div className="toolbar-title">
         <GraphName />
         {dirty ? (
@@ -169,11 +187,21 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
         <button type="button" className="primary" onClick={() => void actions.run()} disabled={running || !hasNodes} data-testid="run">
           ▶ Run
         </button>
+        <button
+          type="button"
+          onClick={() => selected && void actions.run(selected)}
+          disabled={running || !selected}
+          title={selected ? `Run ${selected} and only the nodes it needs` : 'Select a node to run up to it'}
+          data-testid="run-until"
+        >
+          ▶ Run to selected
+        </button>
         <button type="button" onClick={() => void actions.stop()} disabled={!running} data-testid="stop">
           ■ Stop
         </button>
         <RunSummary />
       </div>
+      <ThemeToggle />
       <span className={`connection connection-${connection}`} data-testid="connection" title={`Host connection: ${connection}`}>
         {connection === 'open' ? 'connected' : connection === 'connecting' ? 'connecting…' : 'reconnecting…'}
       </span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { emptyGraph, serializeGraph } from '../../shared/graph/serialize';
 import type { PortSpec } from '../../shared/port-types';
 import { addNode, connect, fallbackPositions, moveNodes, removeElements, setParam, uniqueNodeId, wouldCreateCycle } from './graph-edit';

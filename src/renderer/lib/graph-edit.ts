@@ -1,7 +1,7 @@
 // Pure edits of the document graph. The store applies them; they never mutate their input, so a later undo
 // history can keep the previous graphs as they are.
 import type { Graph, GraphEdge, GraphNode } from '../../shared/graph/schema';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { portCompatibility } from '../../shared/port-types';
 
 export interface Endpoint {

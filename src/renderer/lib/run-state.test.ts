@@ -16,7 +16,7 @@ describe('run state', () => {
       { type: 'node-started', runId: 'r1', nodeId: 'a', at },
       { type: 'node-progress', runId: 'r1', nodeId: 'a', at, fraction: 0.5, message: 'epoch 1' },
     ]);
-    expect(s.nodes).toEqual({ a: { status: 'running', fraction: 0.5, message: 'epoch 1' }, b: { status: 'queued' }, c: { status: 'cached' } });
+    expect(s.nodes).toEqual({ a: { status: 'running', fraction: 0.5, message: 'epoch 1', startedAt: at }, b: { status: 'queued' }, c: { status: 'cached' } });
     const t = [
       { type: 'node-metric', runId: 'r1', nodeId: 'a', at, name: 'loss', value: 0.25, step: 3 },
       { type: 'node-finished', runId: 'r1', nodeId: 'a', at, ms: 1234, outputs: { report } },
@@ -24,6 +24,7 @@ describe('run state', () => {
       { type: 'run-finished', runId: 'r1', at, ms: 2000, status: 'failed', counts: { ran: 1, cached: 1, failed: 1, skipped: 0 } },
     ].reduce((acc, e) => applyRunEvent(acc, e as RunEvent), s);
     expect(t.nodes.a).toMatchObject({ status: 'done', ms: 1234, metric: { name: 'loss', value: 0.25, step: 3 }, outputs: { report } });
+    expect(t.nodes.a.series).toEqual({ loss: [{ step: 3, value: 0.25 }] });
     expect(t.nodes.b).toMatchObject({ status: 'failed', error: 'no such file' });
     expect(t).toMatchObject({ phase: 'finished', result: 'failed' });
   });

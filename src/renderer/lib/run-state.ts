@@ -2,14 +2,19 @@
 // Kept apart from the document: a run never changes the graph, and run status never enters undo history.
 import type { NodeStatus, RunEvent } from '../../shared/events';
 import type { OutputSummary } from '../../shared/values';
+import { appendPoint, type NodeSeries } from './metric-series';
 
 export interface NodeRunState {
   status: NodeStatus;
   fraction?: number;
   message?: string;
   ms?: number;
+  /** Host time the node started, so the canvas can tick its elapsed time while it runs. */
+  startedAt?: number;
   error?: string;
   metric?: { name: string; value: number; step: number };
+  /** Every streamed metric of this run as a curve, for the charts. */
+  series?: NodeSeries;
   outputs?: Record<string, OutputSummary>;
 }
 
@@ -108,15 +113,21 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       return { ...beginRun(event.runId), nodes, log };
     }
     case 'node-started':
-      return { ...state, log, nodes: patchNode(state, event.nodeId, { status: 'running', fraction: 0, message: undefined }) };
+      return { ...state, log, nodes: patchNode(state, event.nodeId, { status: 'running', fraction: 0, message: undefined, startedAt: event.at }) };
     case 'node-progress':
       return { ...state, log, nodes: patchNode(state, event.nodeId, { status: 'running', fraction: event.fraction, message: event.message }) };
-    case 'node-metric':
+    case 'node-metric': {
+      const series = state.nodes[event.nodeId]?.series ?? {};
+      const point = { step: event.step, value: event.value };
       return {
         ...state,
         log,
-        nodes: patchNode(state, event.nodeId, { metric: { name: event.name, value: event.value, step: event.step } }),
+        nodes: patchNode(state, event.nodeId, {
+          metric: { name: event.name, value: event.value, step: event.step },
+          series: { ...series, [event.name]: appendPoint(series[event.name], point) },
+        }),
       };
+    }
     case 'node-log':
       return { ...state, log };
     case 'node-cached':

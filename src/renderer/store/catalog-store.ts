@@ -1,7 +1,7 @@
 // The node types the host offers (from `nodes.list`) and the examples it ships.
 import { create } from 'zustand';
 import type { ExampleInfo } from '../../shared/api/contract';
-import type { NodeDescriptor } from '../../shared/node-sdk';
+import type { NodeDescriptor } from '../../shared/node-descriptor';
 
 export interface CatalogState {
   descriptors: NodeDescriptor[];

@@ -18,7 +18,7 @@ describe('run store', () => {
     useRun.getState().receive({ type: 'node-started', runId: 'r2', nodeId: 'a', at });
     useRun.getState().begin('r2');
     expect(useRun.getState()).toMatchObject({ runId: 'r2', phase: 'running', starting: false });
-    expect(useRun.getState().nodes).toEqual({ a: { status: 'running', fraction: 0, message: undefined }, b: { status: 'cached' } });
+    expect(useRun.getState().nodes).toEqual({ a: { status: 'running', fraction: 0, message: undefined, startedAt: at }, b: { status: 'cached' } });
   });
 
   it('folds a burst of events into one update and ignores other runs', () => {
