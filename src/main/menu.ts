@@ -75,7 +75,20 @@ export async function buildAppMenu(sources: MenuSources, dev: boolean): Promise<
         process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
       ],
     },
-    { role: 'editMenu' },
+    {
+      // Undo and redo belong to the document's history in the renderer; the stock edit menu would take
+      // Ctrl+Z for the focused web contents' text undo instead.
+      label: 'Edit',
+      submenu: [
+        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => send({ command: 'undo' }) },
+        { label: 'Redo', accelerator: process.platform === 'darwin' ? 'Shift+Cmd+Z' : 'Ctrl+Y', click: () => send({ command: 'redo' }) },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+      ],
+    },
     {
       label: 'Run',
       submenu: [

@@ -14,7 +14,10 @@ export type MenuCommand =
   /** Without `path`: save to the document's path (a document without one asks `chooseSavePath`). With `path`: Save As. */
   | { command: 'save'; path?: string }
   | { command: 'run' }
-  | { command: 'stop' };
+  | { command: 'stop' }
+  /** Edit > Undo / Redo: the graph history, or the focused text field's own undo while typing. */
+  | { command: 'undo' }
+  | { command: 'redo' };
 
 export interface CondenseBridge extends ApiClient {
   onMenu(listener: (command: MenuCommand) => void): () => void;

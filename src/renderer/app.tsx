@@ -12,7 +12,7 @@ import { Palette } from './components/palette';
 import { BottomPanel } from './components/bottom-panel';
 import { Toasts } from './components/toasts';
 import { Toolbar } from './components/toolbar';
-import { ShortcutsHelp, useEditingShortcuts } from './components/editing-shortcuts';
+import { ShortcutsHelp, undoFromMenu, useEditingShortcuts } from './components/editing-shortcuts';
 import { ExamplesGallery } from './components/examples-gallery';
 import { RecoveryBanner } from './components/recovery-banner';
 import { useAutosave } from './hooks/use-autosave';
@@ -56,6 +56,9 @@ function useHostWiring(api: RendererApiClient, actions: EditorActions): Connecti
             return void actions.run();
           case 'stop':
             return void actions.stop();
+          case 'undo':
+          case 'redo':
+            return undoFromMenu(menu.command);
         }
       }),
     [api, actions],

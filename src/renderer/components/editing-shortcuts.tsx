@@ -133,3 +133,10 @@ export function ShortcutsHelp() {
     </div>
   );
 }
+
+/** Edit > Undo / Redo from the desktop app menu: a text field being typed in keeps its own undo; otherwise the graph's. */
+export function undoFromMenu(command: 'undo' | 'redo'): void {
+  if (isEditable(document.activeElement)) document.execCommand(command);
+  else if (command === 'undo') useHistory.getState().undo();
+  else useHistory.getState().redo();
+}
