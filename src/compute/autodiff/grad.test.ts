@@ -5,7 +5,19 @@ import * as F from '../graph/ops/index.ts';
 import { createSession, runSession } from '../ort/session.ts';
 import { checkGradients, type GradCheckOptions } from './grad-check.ts';
 import { grad } from './grad.ts';
-import { avgPool2dRef, conv2dRef, convTranspose2dRef, erfRef, globalAvgPoolRef, upsampleNearestRef } from './reference-ops.ts';
+import {
+  affineGridRef,
+  avgPool2dRef,
+  conv2dRef,
+  convTranspose2dRef,
+  erfRef,
+  globalAvgPoolRef,
+  gridSampleRef,
+  haarLevelRef,
+  instanceNormRef,
+  resizeBilinearRef,
+  upsampleNearestRef,
+} from './reference-ops.ts';
 
 const TIMEOUT = 60_000;
 
@@ -438,6 +450,160 @@ describe('gradient rules (finite differences, float64 reference)', () => {
       ],
     }),
   );
+});
+
+describe('gradient rules of losses, normalisation and spatial ops (finite differences)', () => {
+  it('nllLoss of logSoftmax', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ z, y }) => F.nllLoss(F.logSoftmax(z!, 1), y!),
+      inputs: [
+        { name: 'z', shape: [4, 3] },
+        { name: 'y', shape: [4], int: true, values: [0, 2, 1, 2] },
+      ],
+    }),
+  );
+  it('nllLoss per pixel, summed', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ z, y }) => F.nllLoss(F.logSoftmax(z!, 1), y!, { reduction: 'sum' }),
+      inputs: [
+        { name: 'z', shape: [2, 3, 2, 2] },
+        { name: 'y', shape: [2, 2, 2], int: true, values: [0, 1, 2, 2, 1, 0, 0, 2] },
+      ],
+    }),
+  );
+  it('l1Loss', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ a, b }) => F.l1Loss(a!, b!),
+      inputs: [
+        { name: 'a', shape: [3, 4], values: awayFromZero([3, 4], 3) },
+        { name: 'b', shape: [3, 4], values: awayFromZero([3, 4], 4).map((v) => v * 0.3) },
+      ],
+    }),
+  );
+  it('bceWithLogits with soft targets', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ z, t }) => F.bceWithLogits(z!, t!),
+      inputs: [
+        { name: 'z', shape: [3, 4], values: awayFromZero([3, 4]).map((v) => v * 4) },
+        { name: 't', shape: [3, 4], values: positive([3, 4]).map((v) => v / 1.5) },
+      ],
+    }),
+  );
+  for (const real of [true, false])
+    it(`lsganLoss (target ${real ? 'real' : 'fake'})`, { timeout: TIMEOUT }, () =>
+      expectGradOk({ build: ({ p }) => F.lsganLoss(p!, real), inputs: [{ name: 'p', shape: [2, 1, 3, 3] }] }),
+    );
+  it('instanceNorm with affine parameters', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x, w, b }) => F.instanceNorm(x!, { weight: w!, bias: b! }),
+      inputs: [
+        { name: 'x', shape: [2, 3, 3, 2] },
+        { name: 'w', shape: [3] },
+        { name: 'b', shape: [3] },
+      ],
+    }),
+  );
+  it('instanceNorm without affine parameters', { timeout: TIMEOUT }, () =>
+    expectGradOk({ build: ({ x }) => F.instanceNorm(x!, { eps: 1e-3 }), inputs: [{ name: 'x', shape: [2, 2, 2, 3] }] }),
+  );
+  it('ONNX InstanceNormalization (imported models)', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x, w, b }) => x!.graph.op('InstanceNormalization', [x!, w!, b!], { epsilon: attr.float(1e-4) }),
+      inputs: [
+        { name: 'x', shape: [2, 3, 2, 3] },
+        { name: 'w', shape: [3] },
+        { name: 'b', shape: [3] },
+      ],
+      reference: (v) => instanceNormRef(v.x!, [2, 3, 2, 3], v.w!, v.b!, 1e-4),
+    }),
+  );
+  it('gatherElements along axis 0 (repeated indices accumulate)', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x }) => F.gatherElements(x!, x!.graph.constant([0, 2, 1, 0, 0, 2, 2, 2, 1], [3, 3], 'int64'), 0),
+      inputs: [{ name: 'x', shape: [3, 3] }],
+    }),
+  );
+
+  it('haarDwt, two levels (loss on the detail bands)', { timeout: TIMEOUT }, () => {
+    const shape: [number, number, number, number] = [1, 2, 6, 4];
+    return expectGradOk({
+      build: ({ x }) => {
+        const d = F.haarDwt(x!, 2);
+        return F.concat(d.levels.flatMap((l) => [l.lh, l.hl, l.hh].map((b) => F.reshape(b, [-1]))), 0);
+      },
+      inputs: [{ name: 'x', shape }],
+      reference: (v) => {
+        const one = haarLevelRef(v.x!, shape);
+        const two = haarLevelRef(one.ll, [1, 2, 3, 2]);
+        return Float64Array.from([...one.lh, ...one.hl, ...one.hh, ...two.lh, ...two.hl, ...two.hh]);
+      },
+    });
+  });
+
+  for (const scale of [2, 3, 1.5])
+    it(`upsampleBilinear x${scale}`, { timeout: TIMEOUT }, () =>
+      expectGradOk({
+        build: ({ x }) => F.upsampleBilinear(x!, scale),
+        inputs: [{ name: 'x', shape: [2, 2, 3, 4] }],
+        reference: (v) => resizeBilinearRef(v.x!, [2, 2, 3, 4], scale),
+      }),
+    );
+
+  // As PyTorch exports bilinear upsampling: output sizes instead of scales, pytorch_half_pixel.
+  for (const [oh, ow] of [
+    [6, 8],
+    [1, 6],
+  ] as const)
+    it(`Resize linear pytorch_half_pixel to sizes ${oh}x${ow}`, { timeout: TIMEOUT }, () =>
+      expectGradOk({
+        build: ({ x }) =>
+          x!.graph.op('Resize', [x!, null, null, x!.graph.ints([2, 2, oh, ow])], {
+            mode: attr.string('linear'),
+            coordinate_transformation_mode: attr.string('pytorch_half_pixel'),
+          }),
+        inputs: [{ name: 'x', shape: [2, 2, 3, 4] }],
+        reference: (v) => resizeBilinearRef(v.x!, [2, 2, 3, 4], 0, { h: oh, w: ow, pytorchHalfPixel: true }),
+      }),
+    );
+
+  it('gridSample w.r.t. x and the grid (points outside the image included)', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x, grid }) => F.gridSample(x!, grid!),
+      inputs: [
+        { name: 'x', shape: [2, 2, 3, 4] },
+        { name: 'grid', shape: [2, 3, 2, 2], values: awayFromZero([2, 3, 2, 2], 5).map((v) => v * 1.15) },
+      ],
+      reference: (v) => gridSampleRef(v.x!, [2, 2, 3, 4], v.grid!, 3, 2),
+    }),
+  );
+
+  it('affineGrid + gridSample w.r.t. x and theta', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x, theta }) => F.gridSample(x!, F.affineGrid(theta!, [2, 2, 3, 3])),
+      inputs: [
+        { name: 'x', shape: [2, 2, 4, 5] },
+        // No sample lands on a pixel centre, where bilinear sampling has a kink.
+        { name: 'theta', shape: [2, 2, 3], values: [0.7, 0.15, 0.13, -0.2, 0.6, -0.05, 0.5, -0.1, -0.3, 0.05, 0.45, 0.2] },
+      ],
+      reference: (v) => gridSampleRef(v.x!, [2, 2, 4, 5], affineGridRef(v.theta!, 2, 3, 3), 3, 3),
+    }),
+  );
+});
+
+describe('gradScale', () => {
+  it('is the identity forward and scales the gradient', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', [4]);
+    const y = F.gradScale(x, 0.02);
+    const [dx] = grad(g, F.sum(F.mul(y, y)), [x]);
+    const session = await createSession(g.toModel({ outputs: { y, dx: dx! } }), { intraOpThreads: 1 });
+    const values = new Float32Array([0.1, -2.5, 3.75, 1e-3]);
+    const out = await runSession(session, { x: { dtype: 'float32', shape: [4], values } });
+    await session.release();
+    expect(Array.from(out.y!.values as Float32Array)).toEqual(Array.from(values));
+    const dxValues = Array.from(out.dx!.values as Float32Array);
+    values.forEach((v, i) => expect(dxValues[i]).toBeCloseTo(0.02 * 2 * v, 6));
+  });
 });
 
 describe('grad()', () => {

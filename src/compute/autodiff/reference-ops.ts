@@ -162,3 +162,113 @@ export function erfRef(x: number): number {
   }
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
+
+/**
+ * One level of the 2-D Haar transform with 1/2 normalisation, per 2x2 block [a b; c d]:
+ * LL = (a+b+c+d)/2, LH = (a+b-c-d)/2, HL = (a-b+c-d)/2, HH = (a-b-c+d)/2. Returns the four bands
+ * [N, C, H/2, W/2] each (odd sizes drop their last row or column).
+ */
+export function haarLevelRef(x: Float64Array, xs: Shape4): { ll: Float64Array; lh: Float64Array; hl: Float64Array; hh: Float64Array } {
+  const [n, c, h, w] = xs;
+  const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const make = () => new Float64Array(n * c * ho * wo);
+  const bands = { ll: make(), lh: make(), hl: make(), hh: make() };
+  for (let p = 0; p < n * c; p++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const at = (di: number, dj: number) => x[(p * h + 2 * i + di) * w + 2 * j + dj]!;
+        const [a, b, cc, d] = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
+        const k = (p * ho + i) * wo + j;
+        bands.ll[k] = (a + b + cc + d) / 2;
+        bands.lh[k] = (a + b - cc - d) / 2;
+        bands.hl[k] = (a - b + cc - d) / 2;
+        bands.hh[k] = (a - b - cc + d) / 2;
+      }
+  return bands;
+}
+
+/**
+ * Bilinear resize of H and W by `scale`, half-pixel centres with the source coordinate clamped to
+ * the image (onnxruntime's Resize linear/half_pixel, PyTorch's align_corners=False).
+ */
+export function resizeBilinearRef(
+  x: Float64Array,
+  xs: Shape4,
+  scale: number,
+  /** Output sizes given instead of a scale (the scale per axis is then output / input). */
+  sizes?: { h: number; w: number; pytorchHalfPixel?: boolean },
+): Float64Array {
+  const [n, c, h, w] = xs;
+  const [ho, wo] = sizes ? [sizes.h, sizes.w] : [Math.floor(h * scale), Math.floor(w * scale)];
+  const source = (o: number, size: number, out: number) => {
+    const axisScale = sizes ? out / size : scale;
+    const centre = sizes?.pytorchHalfPixel && out === 1 ? 0 : (o + 0.5) / axisScale - 0.5;
+    const s = Math.min(Math.max(centre, 0), size - 1);
+    const lo = Math.floor(s);
+    return { lo, hi: Math.min(lo + 1, size - 1), t: s - lo };
+  };
+  const y = new Float64Array(n * c * ho * wo);
+  for (let p = 0; p < n * c; p++)
+    for (let i = 0; i < ho; i++) {
+      const r = source(i, h, ho);
+      for (let j = 0; j < wo; j++) {
+        const q = source(j, w, wo);
+        const at = (yi: number, xj: number) => x[(p * h + yi) * w + xj]!;
+        const top = at(r.lo, q.lo) * (1 - q.t) + at(r.lo, q.hi) * q.t;
+        const bottom = at(r.hi, q.lo) * (1 - q.t) + at(r.hi, q.hi) * q.t;
+        y[(p * ho + i) * wo + j] = top * (1 - r.t) + bottom * r.t;
+      }
+    }
+  return y;
+}
+
+/** PyTorch's affine_grid with align_corners=False: theta [N, 2, 3] -> grid [N, H, W, 2]. */
+export function affineGridRef(theta: Float64Array, n: number, h: number, w: number): Float64Array {
+  const grid = new Float64Array(n * h * w * 2);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const [u, v] = [(2 * j + 1) / w - 1, (2 * i + 1) / h - 1];
+        const t = (r: number, k: number) => theta[b * 6 + r * 3 + k]!;
+        const p = ((b * h + i) * w + j) * 2;
+        grid[p] = t(0, 0) * u + t(0, 1) * v + t(0, 2);
+        grid[p + 1] = t(1, 0) * u + t(1, 1) * v + t(1, 2);
+      }
+  return grid;
+}
+
+/** PyTorch's grid_sample defaults (bilinear, zeros padding, align_corners=False). */
+export function gridSampleRef(x: Float64Array, xs: Shape4, grid: Float64Array, ho: number, wo: number): Float64Array {
+  const [n, c, h, w] = xs;
+  const y = new Float64Array(n * c * ho * wo);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const p = ((b * ho + i) * wo + j) * 2;
+        const ix = ((grid[p]! + 1) * w - 1) / 2;
+        const iy = ((grid[p + 1]! + 1) * h - 1) / 2;
+        const [x0, y0] = [Math.floor(ix), Math.floor(iy)];
+        const [tx, ty] = [ix - x0, iy - y0];
+        for (let ch = 0; ch < c; ch++) {
+          const at = (yi: number, xj: number) => (yi < 0 || yi >= h || xj < 0 || xj >= w ? 0 : x[((b * c + ch) * h + yi) * w + xj]!);
+          y[((b * c + ch) * ho + i) * wo + j] =
+            at(y0, x0) * (1 - tx) * (1 - ty) + at(y0, x0 + 1) * tx * (1 - ty) + at(y0 + 1, x0) * (1 - tx) * ty + at(y0 + 1, x0 + 1) * tx * ty;
+        }
+      }
+  return y;
+}
+
+/** Instance normalisation of [N, C, H, W] (biased variance) with per-channel scale and bias. */
+export function instanceNormRef(x: Float64Array, xs: Shape4, scale: Float64Array, bias: Float64Array, eps: number): Float64Array {
+  const [n, c, h, w] = xs;
+  const m = h * w;
+  const y = new Float64Array(x.length);
+  for (let p = 0; p < n * c; p++) {
+    const part = x.subarray(p * m, (p + 1) * m);
+    const mu = part.reduce((s, v) => s + v, 0) / m;
+    const variance = part.reduce((s, v) => s + (v - mu) ** 2, 0) / m;
+    const ch = p % c;
+    for (let k = 0; k < m; k++) y[p * m + k] = ((part[k]! - mu) / Math.sqrt(variance + eps)) * scale[ch]! + bias[ch]!;
+  }
+  return y;
+}

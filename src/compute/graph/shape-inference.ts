@@ -393,6 +393,15 @@ const gather: Rule = (inputs, attrs) => {
 
 const gatherElements: Rule = (inputs) => [{ shape: [...need(inputs, 1).shape], dtype: need(inputs, 0).dtype }];
 
+// 2-D GridSample (opset 16): x [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo].
+const gridSample: Rule = (inputs) => {
+  const x = need(inputs, 0);
+  const grid = need(inputs, 1);
+  if (x.shape.length !== 4 || grid.shape.length !== 4 || grid.shape[3] !== 2 || grid.shape[0] !== x.shape[0])
+    throw new Error('expects x [N, C, H, W] and grid [N, Ho, Wo, 2]');
+  return [{ shape: [x.shape[0]!, x.shape[1]!, grid.shape[1]!, grid.shape[2]!], dtype: x.dtype }];
+};
+
 const resize: Rule = (inputs, _attrs, consts) => {
   const x = need(inputs, 0);
   const scales = inputs[2] ? Array.from(consts[2] ?? [], Number) : undefined;
@@ -453,6 +462,16 @@ const batchNorm: Rule = (inputs, attrs, _c, outputCount) => {
   if (training !== (outputCount === 3)) throw new Error('training_mode=1 has 3 outputs (Y, running mean, running var), inference 1');
   const stats = { shape: [x.shape[1]!], dtype: x.dtype };
   return training ? [{ ...x }, stats, { ...stats }] : [{ ...x }];
+};
+
+const instanceNorm: Rule = (inputs) => {
+  const x = need(inputs, 0);
+  if (x.shape.length < 3) throw new Error('expects [N, C, spatial...]');
+  for (let i = 1; i <= 2; i++) {
+    const p = need(inputs, i);
+    if (p.shape.length !== 1 || p.shape[0] !== x.shape[1]) throw new Error(`input ${i} must have shape [${x.shape[1]}]`);
+  }
+  return [{ ...x }];
 };
 
 const rules: Record<string, Rule> = {
@@ -525,12 +544,14 @@ const rules: Record<string, Rule> = {
   OneHot: oneHot,
   Gather: gather,
   GatherElements: gatherElements,
+  GridSample: gridSample,
   ScatterElements: same,
   ScatterND: same,
   Resize: resize,
   Split: split,
   Tile: tile,
   BatchNormalization: batchNorm,
+  InstanceNormalization: instanceNorm,
   ConstantOfShape: constantOfShape,
 };
 

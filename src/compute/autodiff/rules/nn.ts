@@ -11,7 +11,7 @@
 
 import { attr, type Tensor } from '../../graph/graph-builder.ts';
 import { attrFloat, attrInt, attrInts, poolTilesInput, spatialAttrs } from '../../graph/shape-inference.ts';
-import { add, cast, div, equal, expand, mul, pad, reciprocal, reshape, slice, sqrt, sub, sum, transpose, zeros } from '../../graph/ops/index.ts';
+import { add, cast, div, equal, expand, mean, mul, pad, reciprocal, reshape, slice, sqrt, sub, sum, transpose, zeros } from '../../graph/ops/index.ts';
 import { convInputGrad } from '../conv-input-grad.ts';
 import { convWeightGrad, type ConvGeometry } from '../conv-weight-grad.ts';
 import type { GradRule } from '../types.ts';
@@ -178,5 +178,24 @@ export const nnRules: Record<string, GradRule> = {
       }
     }
     return [dx, needs[1] ? sumDyXhat : null, needs[2] ? sumDy : null, null, null];
+  },
+  // ONNX InstanceNormalization (imported models; the builder's instanceNorm is a composition): the
+  // batch-norm closed form with per-sample statistics, recomputed from x since the node outputs Y only.
+  InstanceNormalization: ({ node, inputs, gradOutputs, needs }) => {
+    const [x, scale] = inputs as Tensor[];
+    const dy = gradOutputs[0]!;
+    const eps = attrFloat(node.attrs, 'epsilon', 1e-5);
+    const c = x!.shape[1]!;
+    const spatial = x!.shape.slice(2).map((_, i) => i + 2);
+    const bshape = [1, c, ...spatial.map(() => 1)];
+    const centered = sub(x!, mean(x!, spatial, true));
+    const invStd = reciprocal(sqrt(add(mean(mul(centered, centered), spatial, true), eps)));
+    const xhat = mul(centered, invStd);
+    let dx: Tensor | null = null;
+    if (needs[0]) {
+      const dxhat = mul(dy, reshape(scale!, bshape));
+      dx = mul(sub(sub(dxhat, mean(dxhat, spatial, true)), mul(xhat, mean(mul(dxhat, xhat), spatial, true))), invStd);
+    }
+    return [dx, needs[1] ? sum(mul(dy, xhat), [0, ...spatial]) : null, needs[2] ? sum(dy, [0, ...spatial]) : null];
   },
 };

@@ -1,8 +1,9 @@
 // Gradient rules of data-movement ops: each moves the gradient back where the values came from.
 
-import { attr, type Tensor } from '../../graph/graph-builder.ts';
+import { attr, type Attrs, type Tensor } from '../../graph/graph-builder.ts';
 import { attrInt, attrInts, attrString, normalizeAxis, resolveSlice } from '../../graph/shape-inference.ts';
-import { concat, pad, reshape, slice, transpose, zeros } from '../../graph/ops/index.ts';
+import { concat, matmul, pad, reshape, slice, transpose, zeros } from '../../graph/ops/index.ts';
+import { linearResizeMatrix } from '../../graph/ops/spatial.ts';
 import type { GradRule } from '../types.ts';
 import { unbroadcast } from '../unbroadcast.ts';
 
@@ -13,6 +14,31 @@ function constInts(t: Tensor | null): number[] | undefined {
   const v = t.graph.constantValue(t.name);
   if (!v) throw new Error(`${t.name} must be a constant`);
   return Array.from(v as ArrayLike<number | bigint>, Number);
+}
+
+/**
+ * Gradient of a 2-D linear Resize with half-pixel centres: the forward is y = A_h x A_w^T with
+ * constant interpolation matrices, so dx = A_h^T dy A_w (two MatMuls against constants).
+ */
+function linearResizeGrad(attrs: Attrs, x: Tensor, scalesInput: Tensor | null, sizesInput: Tensor | null, dy: Tensor): Tensor {
+  const transform = attrString(attrs, 'coordinate_transformation_mode', 'half_pixel');
+  if (transform !== 'half_pixel' && transform !== 'pytorch_half_pixel')
+    throw new Error(`the linear Resize gradient supports half_pixel and pytorch_half_pixel coordinates only, not ${transform}`);
+  if (attrInt(attrs, 'antialias', 0) !== 0) throw new Error('the linear Resize gradient does not support antialiasing');
+  if (x.rank !== 4 || dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1])
+    throw new Error('the linear Resize gradient supports resizing the last two axes of [N, C, H, W] only');
+  const g = x.graph;
+  const scaleValues = scalesInput && !sizesInput ? g.constantValue(scalesInput.name) : undefined;
+  if (scalesInput && !sizesInput && !scaleValues) throw new Error('the linear Resize gradient needs constant scales');
+  const scales = scaleValues ? Array.from(scaleValues as ArrayLike<number>, Number) : null;
+  // With `sizes`, onnxruntime's scale is output / input size.
+  const scaleOf = (axis: number) => scales?.[axis] ?? dy.shape[axis]! / x.shape[axis]!;
+  const [h, w, ho, wo] = [x.shape[2]!, x.shape[3]!, dy.shape[2]!, dy.shape[3]!];
+  const ah = linearResizeMatrix(h, ho, scaleOf(2), transform);
+  const aw = linearResizeMatrix(w, wo, scaleOf(3), transform);
+  const ahT = new Float64Array(h * ho);
+  for (let o = 0; o < ho; o++) for (let i = 0; i < h; i++) ahT[i * ho + o] = ah[o * h + i]!;
+  return matmul(matmul(g.constant(ahT, [h, ho], dy.dtype), dy), g.constant(aw, [wo, w], dy.dtype));
 }
 
 export const shapeRules: Record<string, GradRule> = {
@@ -92,7 +118,9 @@ export const shapeRules: Record<string, GradRule> = {
   Resize: ({ node, inputs, gradOutputs }) => {
     const x = inputs[0]!;
     const y = gradOutputs[0]!;
-    if (attrString(node.attrs, 'mode', 'nearest') !== 'nearest') throw new Error('the Resize gradient supports nearest mode only');
+    const mode = attrString(node.attrs, 'mode', 'nearest');
+    if (mode === 'linear') return [linearResizeGrad(node.attrs, x, inputs[2] ?? null, inputs[3] ?? null, y), null, null, null];
+    if (mode !== 'nearest') throw new Error(`the Resize gradient supports nearest and linear modes only, not ${mode}`);
     const factors = x.shape.map((d, i) => y.shape[i]! / d);
     if (
       factors.some((f) => !Number.isInteger(f)) ||

@@ -116,3 +116,14 @@ export function hardSwish(x: Tensor): Tensor {
 export function prelu(x: Tensor, slope: Tensor): Tensor {
   return where(greater(x, 0), x, mul(x, slope));
 }
+
+/**
+ * Identity in the forward pass; the gradient flowing back is multiplied by `factor` (a gradient
+ * reversal layer with a negative factor, or a damped branch such as a localisation network).
+ * Written as stop(x) + (s - stop(s)) with s = x * factor: the forward value is exactly x (s - s
+ * is exactly zero) and the only differentiable path is through s.
+ */
+export function gradScale(x: Tensor, factor: number): Tensor {
+  const scaled = mul(x, factor);
+  return add(stopGradient(x), sub(scaled, stopGradient(scaled)));
+}

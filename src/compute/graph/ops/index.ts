@@ -3,3 +3,4 @@ export * from './shape.ts';
 export * from './reduce.ts';
 export * from './nn.ts';
 export * from './loss.ts';
+export * from './spatial.ts';

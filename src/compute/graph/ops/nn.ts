@@ -206,3 +206,32 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
   if (bias) y = add(y, reshape(bias, cshape));
   return y;
 }
+
+export interface InstanceNormOptions {
+  /** Per-channel scale [C]. */
+  weight?: Tensor | null;
+  /** Per-channel shift [C]. */
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Instance normalisation (Ulyanov et al. 2016) of [N, C, ...]: each sample's channel is
+ * normalised over its spatial positions with the biased variance, then scaled and shifted per
+ * channel. Composed from reductions and elementwise ops, so autodiff differentiates it op by op
+ * and it runs in float64 as well.
+ */
+export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tensor {
+  if (x.rank < 3) throw new Error(`instanceNorm expects [N, C, spatial...], got [${x.shape}]`);
+  const c = x.shape[1]!;
+  for (const [name, t] of [['weight', options.weight], ['bias', options.bias]] as const)
+    if (t && (t.rank !== 1 || t.shape[0] !== c)) throw new Error(`instanceNorm: ${name} must be [${c}], got [${t.shape}]`);
+  const axes = x.shape.slice(2).map((_, i) => i + 2);
+  const centered = sub(x, mean(x, axes, true));
+  const variance = mean(mul(centered, centered), axes, true);
+  let y = mul(centered, reciprocal(sqrt(add(variance, options.eps ?? 1e-5))));
+  const cshape = [1, c, ...axes.map(() => 1)];
+  if (options.weight) y = mul(y, reshape(options.weight, cshape));
+  if (options.bias) y = add(y, reshape(options.bias, cshape));
+  return y;
+}

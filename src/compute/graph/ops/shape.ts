@@ -77,3 +77,13 @@ export function embedding(ids: Tensor, weight: Tensor): Tensor {
 export function tile(x: Tensor, repeats: readonly number[]): Tensor {
   return x.graph.op('Tile', [x, x.graph.ints(repeats)]);
 }
+
+/**
+ * ONNX GatherElements: out[i][j][k] = x[i][index[i][j][k]][k] for axis 1 (and likewise for other
+ * axes); `indices` is int64 with x's rank and the output takes its shape.
+ */
+export function gatherElements(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  if (indices.dtype !== 'int64') throw new Error(`gatherElements expects int64 indices, got ${indices.dtype}`);
+  if (indices.rank !== x.rank) throw new Error(`gatherElements: indices [${indices.shape}] and x [${x.shape}] differ in rank`);
+  return x.graph.op('GatherElements', [x, indices], { axis: attr.int(axis) });
+}
