@@ -1,10 +1,14 @@
 // Condense against PyTorch on the same machine, in the same run:
 // - ResNet-8 (16/32/64, BN, ReLU) at 32x32x3, batch 64: median training step (forward, backward, SGD
 //   momentum update) and median inference (eval mode, batch 64), plus peak RSS during training;
-// - LeNet-5 on Fashion-MNIST, Adam 1e-3, batch 64, 5 epochs: test accuracy and seconds per epoch.
+// - LeNet-5 on Fashion-MNIST, Adam 1e-3, batch 64, 5 epochs: test accuracy and seconds per epoch;
+// - a conv encoder-decoder generator at 64x64x3, batch 16 (3x3 conv to 32, 4x4 stride-2 convs to 64
+//   and 128, 4x4 stride-2 transposed convs back to 64 and 32, 3x3 conv to 3, tanh; ReLU between): median
+//   training step (L1 loss, Adam 1e-3) and median inference.
 // PyTorch: /usr/bin/python3 with Debian's torch, torch.set_num_threads(THREADS), OPENBLAS_NUM_THREADS=1
 // (bench/train-vs-pytorch.py). Condense: onnxruntime with THREADS intra-op threads.
-// Run: node --import tsx bench/train-vs-pytorch.mjs [--threads 2] [--steps 30] [--epochs 5] [--skip-lenet]
+// Run: node --import tsx bench/train-vs-pytorch.mjs [--threads 2] [--steps 30] [--epochs 5] [--skip-resnet]
+//      [--skip-lenet] [--skip-generator]
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +22,8 @@ const steps = arg('steps', 30);
 const warmup = 5;
 const epochs = arg('epochs', 5);
 const skipLenet = process.argv.includes('--skip-lenet');
+const skipResnet = process.argv.includes('--skip-resnet');
+const skipGenerator = process.argv.includes('--skip-generator');
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const { createZooModel } = await import('../src/compute/model/model.ts');
@@ -27,8 +33,9 @@ const { trainClassifier } = await import('../src/compute/model/train.ts');
 const { evaluateClassifier } = await import('../src/compute/model/evaluate.ts');
 const { GraphBuilder } = await import('../src/compute/graph/graph-builder.ts');
 const F = await import('../src/compute/graph/ops/index.ts');
-const { TrainStep, initialState, applyBufferUpdates } = await import('../src/compute/ort/compiled-graph.ts');
-const { Sgd } = await import('../src/compute/ort/optimizers.ts');
+const { TrainStep, initialState, applyBufferUpdates, stateValues } = await import('../src/compute/ort/compiled-graph.ts');
+const { Adam, Sgd } = await import('../src/compute/ort/optimizers.ts');
+const { init } = await import('../src/compute/graph/init.ts');
 const { createSession, runSession } = await import('../src/compute/ort/session.ts');
 const { median } = await import('../src/compute/model/latency.ts');
 
@@ -80,6 +87,64 @@ async function condenseResnet8() {
   return { train_step_ms: median(times), inference_ms: median(infer), peak_rss_mb: peak / 2 ** 20 };
 }
 
+/** The encoder-decoder generator of the benchmark, recorded with the graph ops (PyTorch layer names). */
+function generatorGraph(g, x) {
+  const conv = (h, name, cin, cout, k, stride, padding) => {
+    const shape = [cout, cin, k, k];
+    const w = g.param(`${name}.weight`, shape, init.kaimingUniform());
+    return F.conv2d(h, w, g.param(`${name}.bias`, [cout], init.biasUniform(shape)), { stride, padding });
+  };
+  const convT = (h, name, cin, cout) => {
+    const shape = [cin, cout, 4, 4];
+    const w = g.param(`${name}.weight`, shape, init.kaimingUniform());
+    return F.convTranspose2d(h, w, g.param(`${name}.bias`, [cout], init.biasUniform(shape)), { stride: 2, padding: 1 });
+  };
+  let h = F.relu(conv(x, 'enc1', 3, 32, 3, 1, 1));
+  h = F.relu(conv(h, 'enc2', 32, 64, 4, 2, 1));
+  h = F.relu(conv(h, 'enc3', 64, 128, 4, 2, 1));
+  h = F.relu(convT(h, 'dec1', 128, 64));
+  h = F.relu(convT(h, 'dec2', 64, 32));
+  return F.tanh(conv(h, 'out', 32, 3, 3, 1, 1));
+}
+
+async function condenseGenerator() {
+  const shape = [16, 3, 64, 64];
+  const g = new GraphBuilder({ training: true, seed: 0 });
+  const x = g.input('input', shape);
+  const target = g.input('target', shape);
+  const y = generatorGraph(g, x);
+  const step = await TrainStep.compile({ graph: g, loss: F.mean(F.abs(F.sub(y, target))) }, { intraOpThreads: threads });
+  const state = initialState(g);
+  const opt = new Adam({ learningRate: 1e-3 });
+  let s = 7;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const batch = {
+    input: { dtype: 'float32', shape, values: new Float32Array(size).map(rnd) },
+    target: { dtype: 'float32', shape, values: new Float32Array(size).map(rnd) },
+  };
+  const times = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t = performance.now();
+    const r = await step.run(state, batch);
+    opt.step(state.params, r.grads);
+    if (i >= warmup) times.push(performance.now() - t);
+  }
+  const ig = new GraphBuilder({ training: false });
+  const out = generatorGraph(ig, ig.input('input', shape));
+  const model = ig.toModel({ outputs: { output: out }, state: 'initializers', stateValues: stateValues(state) });
+  const { encodeModel } = await import('../src/compute/onnx/model.ts');
+  const session = await createSession(encodeModel(model), { intraOpThreads: threads });
+  const infer = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t = performance.now();
+    await runSession(session, { input: batch.input });
+    if (i >= warmup) infer.push(performance.now() - t);
+  }
+  await session.release();
+  return { train_step_ms: median(times), inference_ms: median(infer) };
+}
+
 async function condenseLenet() {
   const { datasetParams } = await import('../nodes/dataset/index.ts');
   const { loadDatasetSplits } = await import('../src/compute/data/load.ts');
@@ -97,14 +162,26 @@ async function condenseLenet() {
 
 const round = (v, d = 3) => Number(v.toFixed(d));
 const result = { threads, machine: { cpus: (await import('node:os')).availableParallelism() } };
-const cR = await condenseResnet8();
-const pR = python(['resnet8', threads, steps, warmup]);
-result.resnet8 = {
-  condense: cR,
-  pytorch: pR,
-  ratio_train_step: round(cR.train_step_ms / pR.train_step_ms),
-  ratio_inference: round(cR.inference_ms / pR.inference_ms),
-};
+if (!skipResnet) {
+  const cR = await condenseResnet8();
+  const pR = python(['resnet8', threads, steps, warmup]);
+  result.resnet8 = {
+    condense: cR,
+    pytorch: pR,
+    ratio_train_step: round(cR.train_step_ms / pR.train_step_ms),
+    ratio_inference: round(cR.inference_ms / pR.inference_ms),
+  };
+}
+if (!skipGenerator) {
+  const cG = await condenseGenerator();
+  const pG = python(['generator', threads, steps, warmup]);
+  result.generator_64x64_b16 = {
+    condense: cG,
+    pytorch: pG,
+    ratio_train_step: round(cG.train_step_ms / pG.train_step_ms),
+    ratio_inference: round(cG.inference_ms / pG.inference_ms),
+  };
+}
 if (!skipLenet) {
   const cL = await condenseLenet();
   const pL = python(['lenet', threads, '/usr/share/datasets/fashion-mnist', epochs]);

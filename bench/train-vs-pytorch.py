@@ -1,4 +1,5 @@
-# The PyTorch side of bench/train-vs-pytorch.mjs: the same ResNet-8 and LeNet-5, timed the same way.
+# The PyTorch side of bench/train-vs-pytorch.mjs: the same ResNet-8, LeNet-5 and encoder-decoder
+# generator, timed the same way.
 # Run by the .mjs with /usr/bin/python3 (Debian python3-torch); prints one JSON object.
 import gzip, json, resource, struct, sys, time
 
@@ -57,6 +58,21 @@ class LeNet5(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc1 = nn.Conv2d(3, 32, 3, 1, 1)
+        self.enc2 = nn.Conv2d(32, 64, 4, 2, 1)
+        self.enc3 = nn.Conv2d(64, 128, 4, 2, 1)
+        self.dec1 = nn.ConvTranspose2d(128, 64, 4, 2, 1)
+        self.dec2 = nn.ConvTranspose2d(64, 32, 4, 2, 1)
+        self.out = nn.Conv2d(32, 3, 3, 1, 1)
+
+    def forward(self, x):
+        x = F.relu(self.enc3(F.relu(self.enc2(F.relu(self.enc1(x))))))
+        return torch.tanh(self.out(F.relu(self.dec2(F.relu(self.dec1(x))))))
+
+
 def median(v):
     s = sorted(v)
     n = len(s)
@@ -86,6 +102,30 @@ def resnet8(steps, warmup):
             if i >= warmup:
                 infer.append(1000 * (time.perf_counter() - t))
     return {"train_step_ms": median(times), "inference_ms": median(infer), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def generator(steps, warmup):
+    model = Generator()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(16, 3, 64, 64) * 2 - 1
+    y = torch.rand(16, 3, 64, 64) * 2 - 1
+    times = []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        opt.zero_grad()
+        loss = (model(x) - y).abs().mean()
+        loss.backward()
+        opt.step()
+        if i >= warmup:
+            times.append(1000 * (time.perf_counter() - t))
+    infer = []
+    with torch.no_grad():
+        for i in range(warmup + steps):
+            t = time.perf_counter()
+            model(x)
+            if i >= warmup:
+                infer.append(1000 * (time.perf_counter() - t))
+    return {"train_step_ms": median(times), "inference_ms": median(infer)}
 
 
 def idx(path):
@@ -129,5 +169,7 @@ if __name__ == "__main__":
     what = sys.argv[1]
     if what == "resnet8":
         print(json.dumps(resnet8(int(sys.argv[3]), int(sys.argv[4]))))
+    elif what == "generator":
+        print(json.dumps(generator(int(sys.argv[3]), int(sys.argv[4]))))
     else:
         print(json.dumps(lenet(sys.argv[3], int(sys.argv[4]))))

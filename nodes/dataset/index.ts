@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GENERATED_MAX_CLASSES } from '../../src/compute/data/generated';
 import { loadDatasetSplits } from '../../src/compute/data/load';
 import { sourceFiles } from '../../src/compute/data/sources';
-import { defineNode } from '../../src/shared/node-sdk';
+import { defineNode, type PortFacts } from '../../src/shared/node-sdk';
 
 const fileParam = (help: string) => z.string().default('').meta({ help });
 
@@ -46,6 +46,25 @@ export const datasetParams = z.object({
   tintStrength: z.number().min(0).max(1).default(0.5).meta({ help: 'Shift: how much of the tint is applied.' }),
 });
 
+type DatasetParams = z.infer<typeof datasetParams>;
+
+/** Image shape and class count as far as the params alone tell (file sources only after resize/channels). */
+export function datasetFacts(p: DatasetParams): PortFacts {
+  const stored: Partial<Record<DatasetParams['source'], { c: number; size?: number; classes?: number }>> = {
+    'fashion-mnist': { c: 1, size: 28, classes: 10 },
+    'cifar-binary': { c: 3, size: 32 },
+    generated: { c: 1, size: p.size, classes: p.classes },
+  };
+  const known = stored[p.source];
+  const channels = p.tint !== '' ? 3 : p.channels !== 'keep' ? Number(p.channels) : known?.c;
+  const size = p.resize > 0 ? p.resize : known?.size;
+  return {
+    task: p.source === 'paired-folder' ? 'paired' : 'classify',
+    ...(channels !== undefined && size !== undefined ? { shape: [channels, size, size] as [number, number, number] } : {}),
+    ...(known?.classes !== undefined ? { classes: known.classes } : {}),
+  };
+}
+
 export default defineNode({
   type: 'condense.data.dataset',
   version: 1,
@@ -60,6 +79,10 @@ export default defineNode({
   },
   params: datasetParams,
   files: (params, resolvePath) => sourceFiles(params, resolvePath),
+  infer: (params) => {
+    const facts = datasetFacts(params);
+    return { outputs: { train: facts, test: facts, validation: facts } };
+  },
   async execute(ctx) {
     const splits = loadDatasetSplits(ctx.params, {
       resolvePath: (path) => ctx.resolvePath(path),

@@ -55,6 +55,42 @@ describe('condense.eval.model', () => {
     expect(at(0, 0)).toEqual([255, 255, 255]);
   });
 
+  it('evaluates an image-to-image generator: PSNR, SSIM, DWT band errors, samples picture, size and latency', { timeout: 60_000 }, async () => {
+    const rgb = generateDataset({ classes: 2, count: 5, size: 16, channels: 3, seed: 3, stream: 1, name: 'pairs' });
+    const test: Dataset = {
+      ...rgb,
+      task: 'paired',
+      classes: [],
+      targets: rgb.pixels.map((v) => 255 - v),
+      targetShape: [3, 16, 16],
+      normalize: { mean: [0.5], std: [0.5] },
+    };
+    const model = createZooModel(test, { architecture: 'unet-small', seed: 2, options: { ngf: 4, depth: 2 } });
+    const { outputs, ctx } = await runNode(node, { inputs: { model, test }, params: { latencyBatch: 2, latencyRuns: 2, batchSize: 2, dwtLevels: 5 } });
+    const v = outputs.metrics.values;
+    expect(v.count).toBe(5);
+    expect(v.mse).toBeGreaterThan(0);
+    // The mean of per-image PSNRs is at least the PSNR of the mean MSE (the log is concave).
+    expect(v.psnr).toBeGreaterThanOrEqual(-10 * Math.log10(v.mse!) - 1e-3);
+    expect(v.ssim).toBeLessThan(1);
+    expect(v.l1).toBeGreaterThan(0);
+    // 16x16 images allow 4 levels, not the 5 asked for.
+    expect(Object.keys(v).filter((k) => k.startsWith('dwt_'))).toHaveLength(4 * 3);
+    expect(v.dwt_l1_hh).toBeGreaterThan(0);
+    expect(ctx.recorded.logs.some((l) => /allow 4 Haar levels/.test(l.message))).toBe(true);
+    expect(v.parameters).toBeGreaterThan(0);
+    expect(v.macs).toBeGreaterThan(0);
+    expect(v.latency_ms_b2).toBeGreaterThan(0);
+    expect(outputs.metrics.tables[0]!.rows).toHaveLength(4);
+    const png = ctx.recorded.artifacts.get('samples.png')!;
+    expect(outputs.report.images).toEqual([png.ref]);
+    expect(decodeImage(png.data, 'samples.png', 3).image.width).toBeGreaterThan(0);
+
+    const disc = createZooModel(test, { architecture: 'patchgan', options: { ndf: 4, layers: 1 } });
+    await expect(runNode(node, { inputs: { model: disc, test }, params: { latency: false } })).rejects.toThrow(/is a discriminator/);
+    await expect(runNode(node, { inputs: { model, test: rgb }, params: { latency: false } })).rejects.toThrow(/needs a paired dataset/);
+  });
+
   it('refuses a test set the model cannot read', async () => {
     const model = createZooModel(shapes(3), { architecture: 'lenet5' });
     const error = await runNode(node, { inputs: { model, test: shapes(10, 28) }, params: { latency: false } }).catch((e) => e);

@@ -46,6 +46,29 @@ describe('condense.model.create', () => {
     expect(error.message).toMatch(/lenet5 cannot read 1x8x8 images: LeNet-5 needs images of at least 12x12/);
   });
 
+  it('builds image-to-image models and a discriminator from a paired dataset', async () => {
+    const rgb = generateDataset({ classes: 2, count: 2, size: 16, channels: 3, seed: 1, stream: 1, name: 'pairs' });
+    const grey = new Uint8Array(2 * 16 * 16).map((_, i) => rgb.pixels[i]!);
+    // Colourisation: grey inputs, colour targets.
+    const paired = { ...rgb, task: 'paired' as const, classes: [], shape: [1, 16, 16] as [number, number, number], pixels: grey, targets: rgb.pixels, targetShape: [3, 16, 16] as [number, number, number] };
+    const gen = await runNode(node, { inputs: { dataset: paired }, params: { architecture: 'resnet-generator', ngf: 4, blocks: 2, seed: 3 } });
+    const model = gen.outputs.model;
+    expect(model.meta).toMatchObject({ task: 'image-to-image', inputShape: [1, 16, 16], outputShape: [3, 16, 16], classes: [] });
+    expect(model.architecture).toEqual({ kind: 'zoo', name: 'resnet-generator', width: 1, options: { ngf: 4, blocks: 2 } });
+    expect(model.params['stem.weight']!.length).toBe(4 * 1 * 49);
+    expect(model.params['head.weight']!.length).toBe(3 * 4 * 49);
+    expect(model.meta.lineage[0]!.params).toEqual({ source: 'zoo', architecture: 'resnet-generator', width: 1, seed: 3, ngf: 4, blocks: 2 });
+    expect(gen.ctx.recorded.logs[0]!.message).toMatch(/resnet-generator: [\d,]+ parameters, input 1x16x16, output 3x16x16/);
+    const unet = await runNode(node, { inputs: { dataset: paired }, params: { architecture: 'unet-small', ngf: 4, depth: 2 } });
+    expect(unet.outputs.model.meta.outputShape).toEqual([3, 16, 16]);
+    const disc = await runNode(node, { inputs: { dataset: paired }, params: { architecture: 'patchgan', ndf: 4, layers: 1 } });
+    // Judges the 3x16x16 targets: 16 -> 8 (stride 2) -> 7 -> 6 (two 4x4 stride-1 convs).
+    expect(disc.outputs.model.meta).toMatchObject({ task: 'discriminator', inputShape: [3, 16, 16], outputShape: [1, 6, 6] });
+    await expect(runNode(node, { inputs: { dataset: rgb }, params: { architecture: 'unet-small' } })).rejects.toThrow(/connect a paired dataset/);
+    await expect(runNode(node, { inputs: { dataset: paired }, params: { architecture: 'lenet5' } })).rejects.toThrow(/lenet5 is a classifier/);
+    await expect(runNode(node, { inputs: { dataset: paired }, params: { architecture: 'unet-small', depth: 5 } })).rejects.toThrow(/divisible by 32/);
+  });
+
   it('imports an ONNX file relative to the graph, and names a missing file', async () => {
     dir = mkdtempSync(join(tmpdir(), 'condense-model-'));
     const dataset = data(1, 28);

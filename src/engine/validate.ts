@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from '../shared/events';
 import type { Graph, GraphNode } from '../shared/graph/schema';
+import { inferIssues } from './infer';
 import { portCompatibility } from '../shared/port-types';
 import type { Registry } from './types';
 import { findCycles, indexGraph } from './graph-index';
@@ -139,9 +140,12 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
   }
 
   const index = indexGraph({ ...graph, nodes: [...nodes.values()] });
-  for (const cycle of findCycles(index)) {
+  const cycles = findCycles(index);
+  for (const cycle of cycles) {
     const loop = [...cycle, cycle[0]].join(' -> ');
     for (const nodeId of cycle) issues.push({ nodeId, code: 'cycle', message: `part of a cycle: ${loop}` });
   }
+  // Facts flow in topological order, which a cycle does not have; fix the cycle first.
+  if (cycles.length === 0) issues.push(...inferIssues(graph, index, registry));
   return issues;
 }

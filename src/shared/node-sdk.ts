@@ -3,10 +3,12 @@ import { z } from 'zod';
 import type { Dataset } from '../compute/data/dataset';
 import type { Model } from '../compute/model/model';
 import type { NodeDescriptor } from './node-descriptor';
+import type { InferResult, PortFacts } from './port-facts';
 import type { PortSpec, PortTypeName } from './port-types';
 import type { ArtifactRef, Metrics, Report } from './values';
 
 export type { NodeDescriptor } from './node-descriptor';
+export type { InferResult, PortFacts } from './port-facts';
 
 /** The runtime value carried by each port type. Types without a node yet stay `unknown`. */
 export interface PortValueMap {
@@ -80,6 +82,8 @@ export interface NodeDefinition<I extends Ports = Ports, O extends Ports = Ports
    * edited file re-runs the node. Paths are absolute (already resolved).
    */
   files?: (params: z.infer<S>, resolvePath: (p: string) => string) => string[];
+  /** Pure and fast: runs during validation, on every edit in the editor. */
+  infer?: (params: z.infer<S>, inputs: { [K in keyof I]?: PortFacts }) => InferResult;
   execute(ctx: ExecuteContext<I, z.infer<S>>): Promise<ValuesOf<O>>;
 }
 

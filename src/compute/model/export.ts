@@ -14,6 +14,17 @@ export interface ExportOptions {
 
 export const EXPORT_OUTPUT = 'logits';
 
+/** The exported graph's output: `logits` for a classifier, `output` for an image or patch-score map. */
+export function exportOutputName(model: Model): string {
+  return model.meta.task === 'classify' ? EXPORT_OUTPUT : 'output';
+}
+
+function describeModel(model: Model): string {
+  if (model.meta.task === 'image-to-image') return `image-to-image generator (${model.meta.inputShape.join('x')} to ${model.meta.outputShape?.join('x')})`;
+  if (model.meta.task === 'discriminator') return `patch discriminator (${model.meta.inputShape.join('x')} to ${model.meta.outputShape?.join('x')} scores)`;
+  return `${model.meta.classes.length}-class image classifier`;
+}
+
 /** The inference graph as a ModelProto (see exportOnnx). */
 export function exportModelProto(model: Model, options: ExportOptions = {}): ModelProto {
   const masked: Model = { ...model, params: effectiveParams(model) };
@@ -22,14 +33,15 @@ export function exportModelProto(model: Model, options: ExportOptions = {}): Mod
   const [c, h, w] = model.meta.inputShape;
   const input = g.input(inputName, [1, c, h, w]);
   const { logits } = buildModelGraph(masked, g, { batch: 1, training: false, input, skipMasks: true });
+  const outputName = exportOutputName(model);
   const proto = g.toModel({
-    outputs: { [EXPORT_OUTPUT]: logits },
+    outputs: { [outputName]: logits },
     state: 'initializers',
     dynamicBatch: 'N',
     graphName: model.name,
-    docString: `${model.name}: ${model.meta.classes.length}-class image classifier exported by Condense`,
+    docString: `${model.name}: ${describeModel(model)} exported by Condense`,
     metadata: {
-      'condense.input': JSON.stringify(inputContractOf(model, inputName, EXPORT_OUTPUT)),
+      'condense.input': JSON.stringify(inputContractOf(model, inputName, outputName)),
       'condense.lineage': JSON.stringify(model.meta.lineage),
       'condense.architecture': JSON.stringify(
         model.architecture.kind === 'zoo' ? model.architecture : { kind: 'onnx', source: model.architecture.source },

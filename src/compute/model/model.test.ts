@@ -17,7 +17,7 @@ import {
   nonZeroParameterCount,
   parameterCount,
   withStage,
-  ZOO_NAMES,
+  CLASSIFIER_NAMES,
   type Model,
 } from './model.ts';
 import { augmentBatch, NonFiniteLossError, trainClassifier, type TrainOptions } from './train.ts';
@@ -86,7 +86,7 @@ const trainOptions = (o: Partial<TrainOptions> = {}): TrainOptions => ({
 
 describe('Model', () => {
   it('builds every zoo architecture; the exported ONNX (with and without BN folding) computes the same logits', { timeout: 120_000 }, async () => {
-    for (const name of ZOO_NAMES) {
+    for (const name of CLASSIFIER_NAMES) {
       const data = name === 'lenet5' || name === 'mlp' ? grey28 : rgb32;
       const model = withStatistics(createZooModel(data, { architecture: name, seed: 2, width: 0.5 }), 7);
       const input = randomInput([3, ...data.shape], 11);

@@ -8,12 +8,12 @@ import { importModel } from '../graph/import-onnx.ts';
 import { mul } from '../graph/ops/elementwise.ts';
 import { decodeModel, type ModelProto } from '../onnx/model.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { buildZoo, ZOO_NAMES, type ZooName, type ZooBuild } from './zoo.ts';
+import { buildZoo, zooTask, CLASSIFIER_NAMES, ZOO_NAMES, type ZooBuild, type ZooName, type ZooOptions, type ZooTask } from './zoo.ts';
 
-export { ZOO_NAMES, type ZooName };
+export { CLASSIFIER_NAMES, ZOO_NAMES, zooTask, type ZooName, type ZooOptions, type ZooTask };
 
 export type Architecture =
-  | { kind: 'zoo'; name: ZooName; width: number }
+  | { kind: 'zoo'; name: ZooName; width: number; options?: ZooOptions }
   /** An imported ONNX graph: the file's bytes (its initializers are the starting weights). */
   | { kind: 'onnx'; bytes: Uint8Array; input: string; output: string; source: string };
 
@@ -35,9 +35,13 @@ export interface CompressionState {
 }
 
 export interface ModelMeta {
-  task: 'classify';
+  /** classify: class scores. image-to-image: an image (a generator). discriminator: a patch score map. */
+  task: ZooTask;
   /** Channels first: [c, h, w]. */
   inputShape: [number, number, number];
+  /** Per-sample output shape of image-to-image and discriminator models ([c, h, w]). */
+  outputShape?: [number, number, number];
+  /** Class names of a classifier; empty for the other tasks. */
   classes: string[];
   /** The model reads (pixel / 255 - mean) / std per channel. */
   normalize: { mean: number[]; std: number[] };
@@ -71,6 +75,7 @@ export interface BuildOptions {
 
 export interface BuiltModel {
   input: Tensor;
+  /** The model's output: class scores, a generated image or a patch score map, by task. */
   logits: Tensor;
 }
 
@@ -96,6 +101,8 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
       buffer: (name, shape, init) => g.buffer(name, shape, model.buffers[name] ?? init),
       classes: model.meta.classes.length,
       width: model.architecture.width,
+      outChannels: model.meta.outputShape?.[0] ?? 1,
+      options: model.architecture.options ?? {},
     };
     return { input, logits: buildZoo(model.architecture.name, input, build) };
   }
@@ -139,10 +146,12 @@ export interface CreateOptions {
   architecture: ZooName;
   width?: number;
   seed?: number;
+  /** Sizes of the image architectures (ngf, blocks, depth, ndf, layers). */
+  options?: ZooOptions;
 }
 
-/** What a model needs to know about the data it will read. */
-export type DataContract = Pick<Dataset, 'shape' | 'classes' | 'normalize'>;
+/** What a model needs to know about the data it will read (`task` and `targetShape` for paired data). */
+export type DataContract = Pick<Dataset, 'shape' | 'classes' | 'normalize'> & Partial<Pick<Dataset, 'task' | 'targetShape'>>;
 
 function baseMeta(data: DataContract): ModelMeta {
   return {
@@ -162,20 +171,38 @@ function stateOf(g: GraphBuilder): Pick<Model, 'params' | 'buffers'> {
   return { params, buffers };
 }
 
-/** A zoo model with seeded, untrained weights for data of the given shape and classes. */
+/**
+ * The meta of a zoo model for the data. A classifier reads the images and predicts the classes; a
+ * generator reads the input images of a paired dataset and produces images with the targets' channels;
+ * a discriminator judges images of the data's target domain (the targets of a paired dataset, else
+ * the images).
+ */
+function zooMeta(data: DataContract, name: ZooName): ModelMeta {
+  const task = zooTask(name);
+  const meta = baseMeta(data);
+  if (task === 'classify') {
+    if (data.classes.length < 2) throw new Error(`a classifier needs at least 2 classes, the data has ${data.classes.length}`);
+    return meta;
+  }
+  const target = data.task === 'paired' ? data.targetShape : undefined;
+  if (task === 'image-to-image') {
+    if (!target) throw new Error(`${name} is an image-to-image model; it needs a paired dataset (input and target images)`);
+    if (target[1] !== data.shape[1] || target[2] !== data.shape[2])
+      throw new Error(`${name} keeps the image size, but inputs are ${data.shape.join('x')} and targets ${target.join('x')}`);
+    return { ...meta, task, classes: [], outputShape: [...target] };
+  }
+  return { ...meta, task, classes: [], inputShape: [...(target ?? data.shape)] };
+}
+
+/** A zoo model with seeded, untrained weights for data of the given shape (and classes or targets). */
 export function createZooModel(data: DataContract, options: CreateOptions): Model {
-  if (data.classes.length < 2) throw new Error(`a classifier needs at least 2 classes, the data has ${data.classes.length}`);
-  const shell: Model = {
-    kind: 'model',
-    name: options.architecture,
-    architecture: { kind: 'zoo', name: options.architecture, width: options.width ?? 1 },
-    params: {},
-    buffers: {},
-    meta: baseMeta(data),
-    compression: { masks: {}, codebooks: {} },
-  };
+  const meta = zooMeta(data, options.architecture);
+  const architecture: Architecture = { kind: 'zoo', name: options.architecture, width: options.width ?? 1 };
+  if (meta.task !== 'classify') architecture.options = { ...options.options };
+  const shell: Model = { kind: 'model', name: options.architecture, architecture, params: {}, buffers: {}, meta, compression: { masks: {}, codebooks: {} } };
   const g = new GraphBuilder({ seed: options.seed ?? 0, training: false });
-  buildModelGraph(shell, g, { batch: 1, training: false });
+  const { logits } = buildModelGraph(shell, g, { batch: 1, training: false });
+  if (meta.task === 'discriminator') meta.outputShape = logits.shape.slice(1) as [number, number, number];
   return { ...shell, ...stateOf(g) };
 }
 
@@ -230,6 +257,10 @@ export interface InputContract {
   std: number[];
   classes: string[];
   output: string;
+  /** Set for image-to-image and discriminator models. */
+  task?: 'image-to-image' | 'discriminator';
+  /** Per-sample output shape [c, h, w]; a generator's output is normalised like its input (pixel = (y * std + mean) * 255). */
+  outputShape?: [number, number, number];
 }
 
 export function inputContractOf(model: Model, inputName: string, outputName: string): InputContract {
@@ -244,6 +275,7 @@ export function inputContractOf(model: Model, inputName: string, outputName: str
     std: model.meta.normalize.std,
     classes: model.meta.classes,
     output: outputName,
+    ...(model.meta.task !== 'classify' && { task: model.meta.task, outputShape: model.meta.outputShape }),
   };
 }
 
@@ -278,7 +310,15 @@ export function effectiveParams(model: Model): Record<string, Float32Array> {
 }
 
 /** Does the dataset fit the model? A sentence saying what differs, or undefined. */
-export function dataMismatch(model: Model, data: Pick<Dataset, 'shape' | 'classes' | 'task' | 'name'>): string | undefined {
+export function dataMismatch(model: Model, data: Pick<Dataset, 'shape' | 'classes' | 'task' | 'name'> & Pick<Partial<Dataset>, 'targetShape'>): string | undefined {
+  if (model.meta.task === 'image-to-image') return pairedMismatch(model, data);
+  if (model.meta.task === 'discriminator') {
+    const images = data.task === 'paired' && data.targetShape ? data.targetShape : data.shape;
+    const want = model.meta.inputShape;
+    if (images.some((d, i) => d !== want[i]))
+      return `${data.name} has ${data.task === 'paired' ? 'target ' : ''}images of ${images.join('x')} but the discriminator judges ${want.join('x')}`;
+    return undefined;
+  }
   if (data.task !== model.meta.task)
     return `${data.name} is a ${data.task} dataset but the model is a ${model.meta.task} model`;
   const want = model.meta.inputShape;
@@ -286,5 +326,15 @@ export function dataMismatch(model: Model, data: Pick<Dataset, 'shape' | 'classe
     return `${data.name} has images of ${data.shape.join('x')} (channels x height x width) but the model expects ${want.join('x')}; set the Dataset's resize/channels params or create the model from this dataset`;
   if (data.classes.length !== model.meta.classes.length)
     return `${data.name} has ${data.classes.length} classes but the model predicts ${model.meta.classes.length}`;
+  return undefined;
+}
+
+function pairedMismatch(model: Model, data: Pick<Dataset, 'shape' | 'task' | 'name'> & Pick<Partial<Dataset>, 'targetShape'>): string | undefined {
+  if (data.task !== 'paired' || !data.targetShape) return `${data.name} is a ${data.task} dataset but the model is an image-to-image model; it needs a paired dataset`;
+  const want = model.meta.inputShape;
+  if (data.shape.some((d, i) => d !== want[i]))
+    return `${data.name} has input images of ${data.shape.join('x')} (channels x height x width) but the model expects ${want.join('x')}; set the Dataset's resize/channels params or create the model from this dataset`;
+  const out = model.meta.outputShape;
+  if (out && data.targetShape.some((d, i) => d !== out[i])) return `${data.name} has target images of ${data.targetShape.join('x')} but the model produces ${out.join('x')}`;
   return undefined;
 }

@@ -145,6 +145,7 @@ function copyState(state: ModelState): { params: Record<string, Float32Array>; b
 }
 
 export async function trainClassifier(model: Model, train: Dataset, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  if (model.meta.task !== 'classify') throw new Error(`${model.name} is an ${model.meta.task} model; supervised classification training needs a classifier`);
   const batch = Math.min(options.batchSize, train.count);
   if (batch < 1) throw new Error(`${train.name} is empty`);
   const g = new GraphBuilder({ seed: options.seed, training: true });

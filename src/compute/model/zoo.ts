@@ -1,4 +1,5 @@
-// The model zoo: small classification architectures as functions of a builder. Parameters are named
+// The model zoo: small classification architectures, image-to-image generators and a patch
+// discriminator, as functions of a builder. Parameters are named
 // PyTorch-style (`conv1.weight`, `layer1.0.bn1.running_mean`), so state dicts line up with PyTorch
 // ports of the same models, and all go through `ZooBuild.param`, which lets the caller swap a
 // parameter for the model's current values or a parametrised tensor.
@@ -7,8 +8,34 @@ import type { GraphBuilder, Shape, Tensor } from '../graph/graph-builder.ts';
 import { init, type Initializer } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
 
-export const ZOO_NAMES = ['mlp', 'lenet5', 'vgg-small', 'resnet8', 'resnet20', 'mobilenet-small'] as const;
+export const CLASSIFIER_NAMES = ['mlp', 'lenet5', 'vgg-small', 'resnet8', 'resnet20', 'mobilenet-small'] as const;
+export const GENERATOR_NAMES = ['resnet-generator', 'unet-small'] as const;
+export const DISCRIMINATOR_NAMES = ['patchgan'] as const;
+export const ZOO_NAMES = [...CLASSIFIER_NAMES, ...GENERATOR_NAMES, ...DISCRIMINATOR_NAMES] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
+export type ZooTask = 'classify' | 'image-to-image' | 'discriminator';
+
+export function zooTask(name: ZooName): ZooTask {
+  if ((GENERATOR_NAMES as readonly string[]).includes(name)) return 'image-to-image';
+  if ((DISCRIMINATOR_NAMES as readonly string[]).includes(name)) return 'discriminator';
+  return 'classify';
+}
+
+/** Sizes of the image architectures; each has a default, so older models without them rebuild unchanged. */
+export interface ZooOptions {
+  /** Generator filters in the first layer (resnet-generator, unet-small). */
+  ngf?: number;
+  /** Residual blocks at the bottleneck (resnet-generator). */
+  blocks?: number;
+  /** Downsampling levels (unet-small). */
+  depth?: number;
+  /** Discriminator filters in the first layer (patchgan). */
+  ndf?: number;
+  /** Stride-2 conv layers (patchgan). */
+  layers?: number;
+}
+
+export const ZOO_DEFAULTS: Required<ZooOptions> = { ngf: 32, blocks: 6, depth: 3, ndf: 64, layers: 3 };
 
 export interface ZooBuild {
   g: GraphBuilder;
@@ -18,6 +45,9 @@ export interface ZooBuild {
   classes: number;
   /** Channel / hidden-unit multiplier. */
   width: number;
+  /** Output image channels (generators). */
+  outChannels: number;
+  options: ZooOptions;
 }
 
 const scaled = (b: ZooBuild, n: number): number => Math.max(1, Math.round(n * b.width));
@@ -122,7 +152,105 @@ function mobilenetSmall(b: ZooBuild, x: Tensor): Tensor {
   return linear(b, F.flatten(F.globalAvgPool(h)), 'fc', b.classes);
 }
 
-/** Records the named architecture on `x` [N, C, H, W] and returns the class scores [N, classes]. */
+/**
+ * Instance normalisation (Ulyanov et al. 2016) without affine parameters, as CycleGAN and pix2pix use
+ * it: each sample's channel normalised over its spatial positions. Reduced over the spatial axes
+ * rather than through `groupNorm`, whose reshapes fix the batch size, so the export keeps a free batch
+ * dimension.
+ */
+function instanceNorm(x: Tensor, eps = 1e-5): Tensor {
+  const axes = [2, 3];
+  const centered = F.sub(x, F.mean(x, axes, true));
+  const variance = F.mean(F.mul(centered, centered), axes, true);
+  return F.mul(centered, F.reciprocal(F.sqrt(F.add(variance, eps))));
+}
+
+function convT(b: ZooBuild, x: Tensor, name: string, out: number, k: number, o: { stride: number; padding: number; outputPadding: number }): Tensor {
+  const shape = [x.shape[1]!, out, k, k];
+  const weight = b.param(`${name}.weight`, shape, init.kaimingUniform());
+  // As in PyTorch, the fan-in of a transposed conv weight [in, out, k, k] is taken as out * k * k.
+  const bias = b.param(`${name}.bias`, [out], init.biasUniform(shape));
+  return F.convTranspose2d(x, weight, bias, { stride: o.stride, padding: o.padding, outputPadding: o.outputPadding });
+}
+
+function option(b: ZooBuild, key: keyof ZooOptions): number {
+  return b.options[key] ?? ZOO_DEFAULTS[key];
+}
+
+/**
+ * Johnson et al. 2016 / CycleGAN (Zhu et al. 2017): 7x7 conv, two stride-2 convs, `blocks` residual
+ * blocks, two stride-2 transposed convs, 7x7 conv, tanh; instance norm and ReLU. Zero padding stands
+ * in for the reflection padding of the original (the op set records constant padding only).
+ */
+function resnetGenerator(b: ZooBuild, x: Tensor): Tensor {
+  const [h0, w0] = [x.shape[2]!, x.shape[3]!];
+  if (h0 % 4 || w0 % 4) throw new Error(`resnet-generator needs height and width divisible by 4, got ${h0}x${w0}`);
+  const ngf = scaled(b, option(b, 'ngf'));
+  let h = F.relu(instanceNorm(conv(b, x, 'stem', ngf, 7, { padding: 3 })));
+  h = F.relu(instanceNorm(conv(b, h, 'down1', 2 * ngf, 3, { stride: 2, padding: 1 })));
+  h = F.relu(instanceNorm(conv(b, h, 'down2', 4 * ngf, 3, { stride: 2, padding: 1 })));
+  for (let k = 0; k < option(b, 'blocks'); k++) {
+    let y = F.relu(instanceNorm(conv(b, h, `blocks.${k}.conv1`, 4 * ngf, 3, { padding: 1 })));
+    y = instanceNorm(conv(b, y, `blocks.${k}.conv2`, 4 * ngf, 3, { padding: 1 }));
+    h = F.add(h, y);
+  }
+  const up = { stride: 2, padding: 1, outputPadding: 1 };
+  h = F.relu(instanceNorm(convT(b, h, 'up1', 2 * ngf, 3, up)));
+  h = F.relu(instanceNorm(convT(b, h, 'up2', ngf, 3, up)));
+  return F.tanh(conv(b, h, 'head', b.outChannels, 7, { padding: 3 }));
+}
+
+/**
+ * A small U-Net (Ronneberger et al. 2015): per level two 3x3 conv + instance norm + ReLU, max-pool
+ * down `depth` times, 2x2 stride-2 transposed convs up, each concatenated with the encoder features of
+ * its level; a 1x1 conv and tanh give the image.
+ */
+function unetSmall(b: ZooBuild, x: Tensor): Tensor {
+  const depth = option(b, 'depth');
+  const [h0, w0] = [x.shape[2]!, x.shape[3]!];
+  const f = 2 ** depth;
+  if (depth < 1 || h0 % f || w0 % f) throw new Error(`unet-small with depth ${depth} needs height and width divisible by ${f}, got ${h0}x${w0}`);
+  const ngf = scaled(b, option(b, 'ngf'));
+  const double = (t: Tensor, name: string, out: number): Tensor => {
+    const y = F.relu(instanceNorm(conv(b, t, `${name}.conv1`, out, 3, { padding: 1 })));
+    return F.relu(instanceNorm(conv(b, y, `${name}.conv2`, out, 3, { padding: 1 })));
+  };
+  const skips: Tensor[] = [double(x, 'enc0', ngf)];
+  for (let i = 1; i <= depth; i++) skips.push(double(pool2(skips[i - 1]!), `enc${i}`, ngf * 2 ** i));
+  let h = skips[depth]!;
+  for (let i = depth - 1; i >= 0; i--) {
+    const up = convT(b, h, `up${i}`, ngf * 2 ** i, 2, { stride: 2, padding: 0, outputPadding: 0 });
+    h = double(F.concat([up, skips[i]!], 1), `dec${i}`, ngf * 2 ** i);
+  }
+  return F.tanh(conv(b, h, 'head', b.outChannels, 1));
+}
+
+/**
+ * PatchGAN (Isola et al. 2017, pix2pix's NLayerDiscriminator): 4x4 convs, `layers` of them stride 2,
+ * filters doubling up to 8 ndf, instance norm after the first, LeakyReLU 0.2; a last 4x4 conv gives
+ * one real/fake score per patch, [N, 1, h', w'].
+ */
+function patchgan(b: ZooBuild, x: Tensor): Tensor {
+  const layers = option(b, 'layers');
+  const ndf = scaled(b, option(b, 'ndf'));
+  let [sh, sw] = [x.shape[2]!, x.shape[3]!];
+  const out4 = (n: number, stride: number): number => Math.floor((n + 2 - 4) / stride) + 1;
+  for (let i = 0; i < layers; i++) [sh, sw] = [out4(sh, 2), out4(sw, 2)];
+  [sh, sw] = [out4(out4(sh, 1), 1), out4(out4(sw, 1), 1)];
+  if (sh < 1 || sw < 1) throw new Error(`patchgan with ${layers} layers needs larger images than ${x.shape[2]}x${x.shape[3]}`);
+  const lrelu = (t: Tensor): Tensor => F.leakyRelu(t, 0.2);
+  let h = lrelu(conv(b, x, 'conv0', ndf, 4, { stride: 2, padding: 1 }));
+  for (let i = 1; i <= layers; i++) {
+    const stride = i < layers ? 2 : 1;
+    h = lrelu(instanceNorm(conv(b, h, `conv${i}`, ndf * Math.min(2 ** i, 8), 4, { stride, padding: 1 })));
+  }
+  return conv(b, h, 'head', 1, 4, { padding: 1 });
+}
+
+/**
+ * Records the named architecture on `x` [N, C, H, W] and returns its output: class scores
+ * [N, classes], a generated image [N, outChannels, H, W], or a patch score map [N, 1, h', w'].
+ */
 export function buildZoo(name: ZooName, x: Tensor, b: ZooBuild): Tensor {
   switch (name) {
     case 'mlp':
@@ -137,5 +265,11 @@ export function buildZoo(name: ZooName, x: Tensor, b: ZooBuild): Tensor {
       return resnet(b, x, 3);
     case 'mobilenet-small':
       return mobilenetSmall(b, x);
+    case 'resnet-generator':
+      return resnetGenerator(b, x);
+    case 'unet-small':
+      return unetSmall(b, x);
+    case 'patchgan':
+      return patchgan(b, x);
   }
 }
