@@ -10,6 +10,22 @@ import type { SessionOptions } from '../ort/session.ts';
 import { dwtBandErrors, maxHaarLevels, meanSquaredError, psnrFromMse, ssim, type BandErrors } from './image-metrics.ts';
 import { buildModelGraph, type Model } from './model.ts';
 
+/**
+ * Batches of exactly `batch` indices over `count` items, in order. The compiled session has a fixed batch
+ * size, so the last batch repeats its last item; `real` says how many of its rows count.
+ */
+function* fixedSizeBatches(
+  count: number,
+  batch: number,
+): Generator<{ start: number; real: number; indices: Int32Array; done: number; total: number }> {
+  const total = Math.ceil(count / batch);
+  for (let b = 0; b < total; b++) {
+    const start = b * batch;
+    const real = Math.min(batch, count - start);
+    yield { start, real, indices: Int32Array.from({ length: batch }, (_, i) => start + Math.min(i, real - 1)), done: b + 1, total };
+  }
+}
+
 export interface ClassifierEvaluation {
   count: number;
   accuracy: number;
@@ -44,12 +60,8 @@ export async function evaluateClassifier(model: Model, data: Dataset, options: E
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const predictions = new Int32Array(data.count);
   let lossSum = 0;
-  const total = Math.ceil(data.count / batch);
-  for (let b = 0; b < total; b++) {
+  for (const { start, real, indices, done, total } of fixedSizeBatches(data.count, batch)) {
     options.signal?.throwIfAborted();
-    const start = b * batch;
-    const real = Math.min(batch, data.count - start);
-    const indices = Int32Array.from({ length: batch }, (_, i) => start + Math.min(i, real - 1));
     const { images } = classifyBatch(input, indices);
     const out = (await fn.run(state, { input: images })).logits!.values as Float32Array;
     for (let i = 0; i < real; i++) {
@@ -64,7 +76,7 @@ export async function evaluateClassifier(model: Model, data: Dataset, options: E
       predictions[start + i] = arg;
       confusion[label]![arg]!++;
     }
-    options.onBatch?.(b + 1, total);
+    options.onBatch?.(done, total);
   }
   const hits = confusion.reduce((s, row, i) => s + row[i]!, 0);
   return {
@@ -126,12 +138,8 @@ export async function evaluateImageToImage(model: Model, data: Dataset, options:
   const outputs = new Uint8Array(kept * size);
   let [psnrSum, ssimSum, seSum, aeSum] = [0, 0, 0, 0];
   const dwt = Array.from({ length: levels }, (_, i) => ({ level: i + 1, lh: 0, hl: 0, hh: 0, ll: 0 }));
-  const total = Math.ceil(data.count / batch);
-  for (let b = 0; b < total; b++) {
+  for (const { start, real, indices, done, total } of fixedSizeBatches(data.count, batch)) {
     options.signal?.throwIfAborted();
-    const start = b * batch;
-    const real = Math.min(batch, data.count - start);
-    const indices = Int32Array.from({ length: batch }, (_, i) => start + Math.min(i, real - 1));
     const { inputs } = pairedBatch(input, indices);
     const out = (await fn.run(state, { input: inputs })).output!.values as Float32Array;
     for (let i = 0; i < real; i++) {
@@ -156,7 +164,7 @@ export async function evaluateImageToImage(model: Model, data: Dataset, options:
         d.ll += e.ll;
       });
     }
-    options.onBatch?.(b + 1, total);
+    options.onBatch?.(done, total);
   }
   const n = data.count;
   return {
