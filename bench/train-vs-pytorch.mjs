@@ -26,8 +26,7 @@ const skipResnet = process.argv.includes('--skip-resnet');
 const skipGenerator = process.argv.includes('--skip-generator');
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const { createZooModel } = await import('../src/compute/model/model.ts');
-const { buildModelGraph } = await import('../src/compute/model/model.ts');
+const { createZooModel, buildModelGraph } = await import('../src/compute/model/model.ts');
 const { exportOnnx } = await import('../src/compute/model/export.ts');
 const { trainClassifier } = await import('../src/compute/model/train.ts');
 const { evaluateClassifier } = await import('../src/compute/model/evaluate.ts');
@@ -76,7 +75,8 @@ async function condenseResnet8() {
     if (i >= warmup) times.push(performance.now() - t);
     peak = Math.max(peak, process.memoryUsage().rss);
   }
-  const session = await createSession(exportOnnx(model), { intraOpThreads: threads });
+  // The inference model as Condense deploys it: batch norm folded into the convolutions.
+  const session = await createSession(exportOnnx(model, { foldBatchNorm: true }), { intraOpThreads: threads });
   const infer = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t = performance.now();
