@@ -78,7 +78,7 @@ describe('importModel', () => {
     expect(Array.from(out.y!.values as Float32Array)).toEqual([4, 12]);
   });
 
-  it('names the op when the model uses one the builder does not support', () => {
+  it('lists every op the builder does not support, before building anything', () => {
     const model: ModelProto = {
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: 18 }],
@@ -89,7 +89,12 @@ describe('importModel', () => {
       docString: '',
       graph: {
         name: 'g',
-        node: [{ name: 'n', opType: 'NonMaxSuppression', domain: '', input: ['x'], output: ['y'], attribute: [] }],
+        node: [
+          { name: 'n', opType: 'NonMaxSuppression', domain: '', input: ['x'], output: ['a'], attribute: [] },
+          { name: 'r', opType: 'Relu', domain: '', input: ['a'], output: ['b'], attribute: [] },
+          { name: 'm', opType: 'MyOp', domain: 'com.example', input: ['b'], output: ['c'], attribute: [] },
+          { name: 't', opType: 'TopK', domain: '', input: ['c'], output: ['y'], attribute: [] },
+        ],
         initializer: [],
         input: [{ name: 'x', elemType: DataType.FLOAT, shape: [1] }],
         output: [{ name: 'y', elemType: DataType.FLOAT, shape: [1] }],
@@ -97,6 +102,6 @@ describe('importModel', () => {
       },
       metadataProps: [],
     };
-    expect(() => importModel(model)).toThrow(/NonMaxSuppression is not supported/);
+    expect(() => importModel(model)).toThrow('the model uses ops Condense cannot import: NonMaxSuppression, TopK, com.example.MyOp');
   });
 });

@@ -6,7 +6,7 @@
 import { AttributeType, type AttributeProto, type ModelProto, type TensorProto } from '../onnx/model.ts';
 import { dtypeOf, isFloat, tensorValues } from '../onnx/tensor-data.ts';
 import { GraphBuilder, type Attr, type Attrs, type Tensor } from './graph-builder.ts';
-import { poolTilesInput } from './shape-inference.ts';
+import { isSupportedOp, poolTilesInput } from './shape-inference.ts';
 
 export interface ImportOptions {
   /** Sizes for symbolic dimensions, e.g. { batch: 64 }. */
@@ -99,8 +99,19 @@ export function importModel(model: ModelProto, options: ImportOptions = {}): Imp
   const opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version;
   if (opset === undefined) throw new Error('the model does not import the default ONNX domain');
   if (opset < MIN_OPSET) throw new Error(`opset ${opset} is too old to import (need ${MIN_OPSET} or newer)`);
-  const g = new GraphBuilder({ seed: options.seed, training: options.training });
   const graph = model.graph;
+  // Every op the builder lacks, named at once, so a user sees the whole gap rather than one op per try.
+  const unsupported = [
+    ...new Set(
+      graph.node
+        .filter((n) => (n.domain && n.domain !== 'ai.onnx') || (n.opType !== 'Constant' && !isSupportedOp(n.opType)))
+        .map((n) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType)),
+    ),
+  ];
+  if (unsupported.length > 0) {
+    throw new Error(`the model uses ops Condense cannot import: ${unsupported.sort().join(', ')}`);
+  }
+  const g = new GraphBuilder({ seed: options.seed, training: options.training });
   const values = new Map<string, Tensor>();
 
   // How each initializer is used decides whether it is learnt, a statistic or configuration.

@@ -559,6 +559,11 @@ export function supportedOps(): string[] {
   return Object.keys(rules).sort();
 }
 
+/** Whether the graph builder can record (and infer shapes for) this ONNX op of the default domain. */
+export function isSupportedOp(opType: string): boolean {
+  return Object.hasOwn(rules, opType);
+}
+
 export function inferShapes(
   opType: string,
   inputs: readonly Info[],
