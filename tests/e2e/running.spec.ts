@@ -71,6 +71,33 @@ test('Stop ends a long training run in the middle, with its time and curve so fa
   await expect(page.getByTestId('run')).toBeEnabled();
 });
 
+//   data (generated) ──> model (mlp) ──> train (real gradient training, far more epochs than the test waits for)
+//     └──────────────────────────────────────┘
+test('Stop ends real training in the middle, and the cancelled node is not cached', async ({ page }) => {
+  test.slow();
+  const seed = Date.now() % 100_000;
+  const text = testGraphText(
+    'Long training',
+    [
+      { id: 'data', type: 'condense.data.dataset', params: { source: 'generated', classes: 4, trainCount: 4000, testCount: 100, size: 16, seed } },
+      { id: 'model', type: 'condense.model.create', params: { architecture: 'mlp' } },
+      { id: 'train', type: 'condense.train.supervised', params: { epochs: 500, batchSize: 16 } },
+    ],
+    ['data.train->model.dataset', 'model.model->train.model', 'data.train->train.train'],
+  );
+  await openThroughPicker(page, 'training.condense.json', text);
+  for (const attempt of [1, 2]) {
+    await page.getByTestId('run').click();
+    await expect(page.getByTestId('node-status-train')).toHaveAttribute('data-status', 'running');
+    await expect.poll(() => points(page, 'node-chart-train-loss'), { timeout: 60_000 }).toBeGreaterThan(2);
+    await page.getByTestId('stop').click();
+    await expect(page.getByTestId('run-phase')).toHaveAttribute('data-result', 'cancelled');
+    await expect(page.getByTestId('node-status-train')).toHaveAttribute('data-status', /cancelled|skipped/);
+    // The second time round the trainer runs again: a cancelled node leaves nothing in the cache.
+    if (attempt === 2) await expect(page.getByTestId('node-status-data')).toHaveAttribute('data-status', 'cached');
+  }
+});
+
 //   broken ──out──> after (never runs)
 test('a failing node shows its error on the canvas, and what needed it is skipped', async ({ page }) => {
   const text = testGraphText(
