@@ -9,7 +9,60 @@ export interface Optimizer {
   learningRate: number;
 }
 
-export interface SgdOptions {
+/**
+ * Parameters that train with their own learning rate or weight decay. A parameter belongs to the
+ * first group whose `match` accepts it, else to the optimizer's defaults.
+ *
+ * A group's `learningRate` is stated at the optimizer's initial learning rate and follows it: when a
+ * schedule sets `optimizer.learningRate`, the group's rate is `group.learningRate *
+ * optimizer.learningRate / options.learningRate` (as PyTorch's schedulers scale every group by the
+ * same factor). A group with `learningRate: 0` is frozen.
+ */
+export interface ParamGroup {
+  match: (name: string) => boolean;
+  learningRate?: number;
+  weightDecay?: number;
+}
+
+/** Options shared by every optimizer: parameter groups and frozen parameters. */
+export interface GroupOptions {
+  groups?: readonly ParamGroup[];
+  /**
+   * Parameters the optimizer skips even when they have a gradient: no update, no optimizer state,
+   * so they stay bit-identical.
+   */
+  frozen?: Iterable<string>;
+}
+
+interface Resolved {
+  learningRate: number;
+  weightDecay: number;
+}
+
+/** The learning rate and weight decay of each parameter, or null for a frozen one. */
+class GroupResolver {
+  private readonly frozen: ReadonlySet<string>;
+  constructor(
+    private readonly baseLearningRate: number,
+    private readonly baseWeightDecay: number,
+    private readonly options: GroupOptions,
+  ) {
+    this.frozen = new Set(options.frozen ?? []);
+  }
+
+  resolve(name: string, learningRate: number): Resolved | null {
+    if (this.frozen.has(name)) return null;
+    const group = this.options.groups?.find((g) => g.match(name));
+    const weightDecay = group?.weightDecay ?? this.baseWeightDecay;
+    if (group?.learningRate === undefined) return { learningRate, weightDecay };
+    if (group.learningRate === 0) return null;
+    // A zero base rate leaves no ratio to follow; the group then keeps its own rate.
+    const scale = this.baseLearningRate === 0 ? 1 : learningRate / this.baseLearningRate;
+    return { learningRate: group.learningRate * scale, weightDecay };
+  }
+}
+
+export interface SgdOptions extends GroupOptions {
   learningRate: number;
   momentum?: number;
   /** L2 penalty added to the gradient (PyTorch's weight_decay). */
@@ -21,18 +74,21 @@ export interface SgdOptions {
 export class Sgd implements Optimizer {
   learningRate: number;
   private readonly velocity = new Map<string, Float32Array>();
+  private readonly groups: GroupResolver;
   constructor(private readonly options: SgdOptions) {
     this.learningRate = options.learningRate;
+    this.groups = new GroupResolver(options.learningRate, options.weightDecay ?? 0, options);
   }
 
   step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>): void {
     const mu = this.options.momentum ?? 0;
-    const wd = this.options.weightDecay ?? 0;
-    const lr = this.learningRate;
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new Error(`gradient for unknown parameter ${name}`);
       if (p.length !== g.length) throw new Error(`parameter ${name}: ${p.length} values, gradient ${g.length}`);
+      const group = this.groups.resolve(name, this.learningRate);
+      if (!group) continue;
+      const { learningRate: lr, weightDecay: wd } = group;
       if (mu === 0) {
         for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * (g[i]! + wd * p[i]!);
         continue;
@@ -50,7 +106,7 @@ export class Sgd implements Optimizer {
   }
 }
 
-export interface AdamOptions {
+export interface AdamOptions extends GroupOptions {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
@@ -66,21 +122,24 @@ export class Adam implements Optimizer {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private readonly steps = new Map<string, number>();
+  private readonly groups: GroupResolver;
   constructor(private readonly options: AdamOptions = {}) {
     this.learningRate = options.learningRate ?? 1e-3;
+    this.groups = new GroupResolver(this.learningRate, options.weightDecay ?? 0, options);
   }
 
   step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>): void {
     const b1 = this.options.beta1 ?? 0.9;
     const b2 = this.options.beta2 ?? 0.999;
     const eps = this.options.eps ?? 1e-8;
-    const wd = this.options.weightDecay ?? 0;
     const decoupled = this.options.decoupledWeightDecay ?? false;
-    const lr = this.learningRate;
     for (const [name, g] of grads) {
       const p = params.get(name);
       if (!p) throw new Error(`gradient for unknown parameter ${name}`);
       if (p.length !== g.length) throw new Error(`parameter ${name}: ${p.length} values, gradient ${g.length}`);
+      const group = this.groups.resolve(name, this.learningRate);
+      if (!group) continue;
+      const { learningRate: lr, weightDecay: wd } = group;
       let m = this.m.get(name);
       let v = this.v.get(name);
       if (!m || !v) {
