@@ -1,7 +1,7 @@
 // One inspector field, drawn from the params schema: number (with range, step and unit), choice, checkbox,
 // text, or JSON for anything else. Out-of-range values are kept and flagged, as the engine will flag them.
 import { useEffect, useState } from 'react';
-import { checkParam, parseNumberText, type ParamField } from '../lib/param-fields';
+import { checkParam, isSeedField, parseNumberText, randomSeed, sliderOf, type ParamField } from '../lib/param-fields';
 
 interface Props {
   nodeId: string;
@@ -22,6 +22,11 @@ function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamFie
   }, [value, shown]);
   const parsed = parseNumberText(text);
   const message = text.trim() === '' ? 'required' : parsed === undefined ? 'must be a number' : checkParam(field, parsed);
+  const slider = sliderOf(field);
+  const set = (next: number) => {
+    setText(String(next));
+    onChange(next);
+  };
   return (
     <>
       <div className="number-input">
@@ -43,7 +48,26 @@ function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamFie
           data-testid={`param-${field.key}`}
         />
         {field.unit ? <span className="unit">{field.unit}</span> : null}
+        {isSeedField(field) && !readOnly ? (
+          <button type="button" className="seed-button" title="A new random seed" onClick={() => set(randomSeed(field))} data-testid={`param-seed-${field.key}`}>
+            New seed
+          </button>
+        ) : null}
       </div>
+      {slider ? (
+        <input
+          type="range"
+          className="param-slider"
+          aria-label={`${field.label} slider`}
+          min={slider.min}
+          max={slider.max}
+          step={slider.step}
+          value={typeof value === 'number' ? value : slider.min}
+          disabled={readOnly}
+          onChange={(e) => set(Number(e.target.value))}
+          data-testid={`param-slider-${field.key}`}
+        />
+      ) : null}
       {message ? (
         <div className="field-error" data-testid={`param-error-${field.key}`}>
           {message}

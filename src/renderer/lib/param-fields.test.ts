@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkParam, labelOf, paramFieldsOf, parseNumberText } from './param-fields';
+import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, randomSeed, sliderOf, type ParamField } from './param-fields';
 
 // The same conversion the node SDK uses for descriptors.
 const schema = z.toJSONSchema(
@@ -44,5 +44,27 @@ describe('param fields from a params schema', () => {
     expect(parseNumberText(' 1e-3 ')).toBe(0.001);
     expect(parseNumberText('1e')).toBeUndefined();
     expect(parseNumberText('')).toBeUndefined();
+  });
+});
+
+describe('sliders and seeds', () => {
+  const field = (f: Partial<ParamField>): ParamField => ({ key: 'x', label: 'X', kind: 'number', ...f });
+
+  it('offers a slider only for closed, draggable ranges', () => {
+    expect(sliderOf(field({ minimum: 0, maximum: 1 }))).toEqual({ min: 0, max: 1, step: 0.01 });
+    expect(sliderOf(field({ minimum: 0, maximum: 0.9 }))?.step).toBeCloseTo(0.001, 12);
+    expect(sliderOf(field({ kind: 'integer', minimum: 1, maximum: 32 }))).toEqual({ min: 1, max: 32, step: 1 });
+    expect(sliderOf(field({ minimum: 0 }))).toBeUndefined();
+    expect(sliderOf(field({ kind: 'integer', minimum: 0, maximum: 2 ** 31 - 1 }))).toBeUndefined();
+    expect(sliderOf(field({ kind: 'string', minimum: 0, maximum: 1 }))).toBeUndefined();
+  });
+
+  it('recognises seed params and draws new seeds inside their range', () => {
+    expect(isSeedField(field({ key: 'seed', kind: 'integer' }))).toBe(true);
+    expect(isSeedField(field({ key: 'dataSeed', kind: 'integer' }))).toBe(true);
+    expect(isSeedField(field({ key: 'seedling', kind: 'integer' }))).toBe(false);
+    expect(isSeedField(field({ key: 'seed', kind: 'string' }))).toBe(false);
+    const f = field({ key: 'seed', kind: 'integer', minimum: 5, maximum: 7 });
+    expect([0, 0.5, 0.999999].map((r) => randomSeed(f, () => r))).toEqual([5, 6, 7]);
   });
 });

@@ -147,3 +147,28 @@ export function parseNumberText(text: string): number | undefined {
   const value = Number(trimmed);
   return Number.isFinite(value) ? value : undefined;
 }
+
+/**
+ * A slider for a number with a closed range small enough to drag through (learning rates, fractions,
+ * counts); none for open ranges or huge ones such as seeds.
+ */
+export function sliderOf(field: ParamField): { min: number; max: number; step: number } | undefined {
+  if (field.kind !== 'number' && field.kind !== 'integer') return undefined;
+  const { minimum: min, maximum: max } = field;
+  if (min === undefined || max === undefined || !(max > min)) return undefined;
+  if (field.kind === 'integer') return max - min <= 1000 ? { min, max, step: 1 } : undefined;
+  // A power of ten, so dragged values are round numbers (0.25, not 0.2502), about 100 stops end to end.
+  return max - min <= 1000 ? { min, max, step: 10 ** Math.floor(Math.log10((max - min) / 100)) } : undefined;
+}
+
+/** Seed params get a "new seed" button; by name, the convention every node follows. */
+export function isSeedField(field: ParamField): boolean {
+  return field.kind === 'integer' && /(^|[a-z])seed$/i.test(field.key);
+}
+
+/** A fresh seed inside the field's range. */
+export function randomSeed(field: ParamField, random: () => number = Math.random): number {
+  const min = Math.ceil(field.minimum ?? 0);
+  const max = Math.floor(Math.min(field.maximum ?? 2 ** 31 - 1, 2 ** 31 - 1));
+  return min + Math.floor(random() * (max - min + 1));
+}
