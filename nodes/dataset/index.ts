@@ -6,7 +6,7 @@ import { loadDatasetSplits } from '../../src/compute/data/load';
 import { sourceFiles } from '../../src/compute/data/sources';
 import { defineNode, type PortFacts } from '../../src/shared/node-sdk';
 
-const fileParam = (help: string) => z.string().default('').meta({ help });
+const fileParam = (help: string) => z.string().default('').meta({ help, format: 'path' });
 
 export const datasetParams = z.object({
   source: z

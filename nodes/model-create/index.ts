@@ -21,7 +21,7 @@ export const modelCreateParams = z.object({
   depth: z.number().int().min(1).max(6).default(ZOO_DEFAULTS.depth).meta({ help: 'unet-small: downsampling levels; height and width must be divisible by 2^depth.' }),
   ndf: z.number().int().min(1).max(512).default(ZOO_DEFAULTS.ndf).meta({ help: 'patchgan: filters of the first layer (doubled per layer up to 8x).' }),
   layers: z.number().int().min(1).max(6).default(ZOO_DEFAULTS.layers).meta({ help: 'patchgan: stride-2 conv layers; 3 gives 70x70 patches.' }),
-  path: z.string().default('').meta({ help: 'import: the .onnx file, relative to the graph file. One input [N, C, H, W], first output class scores [N, K].' }),
+  path: z.string().default('').meta({ format: 'path', help: 'import: the .onnx file, relative to the graph file. One input [N, C, H, W], first output class scores [N, K].' }),
 });
 
 export default defineNode({

@@ -41,7 +41,7 @@ export default defineNode({
     metrics: { type: 'Metrics', description: 'bytes and parameters; a table with the path, bytes and sha256 of the file.' },
   },
   params: z.object({
-    path: z.string().default('model.onnx').meta({ help: 'The .onnx file to write, relative to the graph file. Its folder is created.' }),
+    path: z.string().default('model.onnx').meta({ format: 'path', help: 'The .onnx file to write, relative to the graph file. Its folder is created.' }),
     foldBatchNorm: z.boolean().default(true).meta({ help: 'Fold batch normalisation into the preceding convolution (same outputs, fewer ops).' }),
   }),
   // The file on disk is the point of this node: re-writing it on every run (cheap) guarantees it exists

@@ -7,6 +7,7 @@ import type { ApiHandlers } from '../shared/api/contract';
 import type { RunEvent } from '../shared/events';
 import { clearAutosave, readAutosave, writeAutosave } from './autosave';
 import { EXAMPLES_DIR, listExamples } from './examples';
+import { listFolder } from './folder-listing';
 import { addRecent, listRecent } from './settings';
 import { appVersion } from './version';
 
@@ -80,6 +81,7 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
     },
     'autosave.read': async () => readAutosave(engine.home),
     'autosave.clear': async () => ({ cleared: await clearAutosave(engine.home) }),
+    'files.list': async ({ dir }) => listFolder(resolve(dir ?? '.')),
     'artifacts.read': async ({ sha256 }) => {
       const artifact = await engine.readArtifact(sha256);
       return { mime: artifact.mime, base64: Buffer.from(artifact.data).toString('base64') };

@@ -1,6 +1,6 @@
 // The inspector's generated controls: a slider for closed ranges, and a new-seed button for seeds.
 import { expect, test } from '@playwright/test';
-import { addFromPalette, openEditor, saveAndRead } from './editor-page';
+import { addFromPalette, openEditor, openExample, saveAndRead } from './editor-page';
 
 test.beforeEach(async ({ page }) => {
   await openEditor(page);
@@ -21,4 +21,20 @@ test('a slider sets a ranged number, and New seed draws a seed inside its range;
 
   const { text } = await saveAndRead(page);
   expect(JSON.parse(text).nodes[0].params).toMatchObject({ validationSplit: 0.25, seed });
+});
+
+test('Browse… picks a folder on the host for a path param, written relative to the graph file', async ({ page }) => {
+  // An example has a path on the host (resources/examples), so chosen paths are written relative to it.
+  await openExample(page);
+  await addFromPalette(page, 'dataset', 'condense.data.dataset');
+  await page.getByTestId('param-browse-path').click();
+  await expect(page.getByTestId('path-picker-dir')).toHaveText(/resources[\\/]examples$/);
+  await expect(page.getByTestId('path-entry-inspect-fashion-mnist.condense.json')).toBeVisible();
+  await page.getByTestId('path-picker-up').click();
+  await page.getByTestId('path-entry-datasets').click();
+  await page.getByTestId('path-entry-fashion-mnist-mini').click();
+  await expect(page.getByTestId('path-entry-LICENSE')).toBeVisible();
+  await page.getByTestId('path-picker-use-folder').click();
+  await expect(page.getByTestId('param-path')).toHaveValue('../datasets/fashion-mnist-mini');
+  await expect(page.getByTestId('path-picker-path')).toHaveCount(0);
 });

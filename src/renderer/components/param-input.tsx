@@ -1,6 +1,7 @@
 // One inspector field, drawn from the params schema: number (with range, step and unit), choice, checkbox,
 // text, or JSON for anything else. Out-of-range values are kept and flagged, as the engine will flag them.
 import { useEffect, useState } from 'react';
+import { PathPicker } from './path-picker';
 import { checkParam, isSeedField, parseNumberText, randomSeed, sliderOf, type ParamField } from '../lib/param-fields';
 
 interface Props {
@@ -115,6 +116,7 @@ function rangeHint(field: ParamField): string | undefined {
 }
 
 export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onChange }: Props) {
+  const [picking, setPicking] = useState(false);
   const id = `param-${nodeId}-${field.key}`;
   const current = value === undefined ? field.default : value;
   const localMessage = field.kind === 'number' || field.kind === 'integer' ? undefined : checkParam(field, current);
@@ -154,14 +156,21 @@ export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onCha
       break;
     case 'string':
       control = (
-        <input
-          id={id}
-          type="text"
-          value={typeof current === 'string' ? current : ''}
-          readOnly={readOnly}
-          onChange={(e) => onChange(e.target.value)}
-          data-testid={`param-${field.key}`}
-        />
+        <div className="text-input">
+          <input
+            id={id}
+            type="text"
+            value={typeof current === 'string' ? current : ''}
+            readOnly={readOnly}
+            onChange={(e) => onChange(e.target.value)}
+            data-testid={`param-${field.key}`}
+          />
+          {field.path && !readOnly ? (
+            <button type="button" onClick={() => setPicking((p) => !p)} data-testid={`param-browse-${field.key}`}>
+              Browse…
+            </button>
+          ) : null}
+        </div>
       );
       break;
     case 'json':
@@ -175,6 +184,7 @@ export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onCha
         {hint ? <span className="field-hint">{hint}</span> : null}
       </label>
       {control}
+      {picking ? <PathPicker paramKey={field.key} onChoose={onChange} onClose={() => setPicking(false)} /> : null}
       {localMessage ? <div className="field-error">{localMessage}</div> : null}
       {hostMessages.map((m, i) => (
         <div key={i} className="field-error" data-testid={`param-issue-${field.key}`}>

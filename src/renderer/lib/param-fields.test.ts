@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, randomSeed, sliderOf, type ParamField } from './param-fields';
+import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, pathForParam, randomSeed, sliderOf, type ParamField } from './param-fields';
 
 // The same conversion the node SDK uses for descriptors.
 const schema = z.toJSONSchema(
@@ -66,5 +66,22 @@ describe('sliders and seeds', () => {
     expect(isSeedField(field({ key: 'seed', kind: 'string' }))).toBe(false);
     const f = field({ key: 'seed', kind: 'integer', minimum: 5, maximum: 7 });
     expect([0, 0.5, 0.999999].map((r) => randomSeed(f, () => r))).toEqual([5, 6, 7]);
+  });
+});
+
+describe('path params', () => {
+  it('are marked from the schema format', () => {
+    const schema = z.toJSONSchema(z.object({ file: z.string().default('').meta({ format: 'path' }), name: z.string().default('') }), { io: 'input' });
+    const [file, name] = paramFieldsOf(schema as Record<string, unknown>);
+    expect(file.path).toBe(true);
+    expect(name.path).toBeUndefined();
+  });
+
+  it('are written relative to the graph folder when they share more than the root', () => {
+    expect(pathForParam('/home/u/graphs/data/a.gz', '/home/u/graphs')).toBe('data/a.gz');
+    expect(pathForParam('/home/u/datasets/mnist', '/home/u/graphs')).toBe('../datasets/mnist');
+    expect(pathForParam('/home/u/graphs', '/home/u/graphs')).toBe('.');
+    expect(pathForParam('/usr/share/datasets/x', '/home/u/graphs')).toBe('/usr/share/datasets/x');
+    expect(pathForParam('/tmp/a.onnx', undefined)).toBe('/tmp/a.onnx');
   });
 });

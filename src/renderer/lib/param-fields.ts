@@ -17,6 +17,8 @@ export interface ParamField {
   options?: (string | number | boolean)[];
   minLength?: number;
   maxLength?: number;
+  /** A file or folder on the host (`format: 'path'` in the schema): the inspector offers a picker. */
+  path?: boolean;
 }
 
 type Schema = Record<string, unknown>;
@@ -91,7 +93,13 @@ export function fieldOf(key: string, raw: Schema): ParamField {
     case 'boolean':
       return { ...base, kind: 'boolean' };
     case 'string':
-      return { ...base, kind: 'string', minLength: num(schema.minLength), maxLength: num(schema.maxLength) };
+      return {
+        ...base,
+        kind: 'string',
+        minLength: num(schema.minLength),
+        maxLength: num(schema.maxLength),
+        ...(schema.format === 'path' ? { path: true } : {}),
+      };
     default:
       return base;
   }
@@ -171,4 +179,20 @@ export function randomSeed(field: ParamField, random: () => number = Math.random
   const min = Math.ceil(field.minimum ?? 0);
   const max = Math.floor(Math.min(field.maximum ?? 2 ** 31 - 1, 2 ** 31 - 1));
   return min + Math.floor(random() * (max - min + 1));
+}
+
+/**
+ * How a chosen file is written into a path param: relative to the graph file's folder when the graph has
+ * one and the file is inside it or near it, else absolute. POSIX paths, as the host reports them.
+ */
+export function pathForParam(chosen: string, graphDir: string | undefined): string {
+  if (!graphDir || !chosen.startsWith('/') || !graphDir.startsWith('/')) return chosen;
+  const from = graphDir.split('/').filter(Boolean);
+  const to = chosen.split('/').filter(Boolean);
+  let common = 0;
+  while (common < from.length && common < to.length && from[common] === to[common]) common++;
+  // Far apart (only the root in common): an absolute path says more than a chain of ../
+  if (common === 0) return chosen;
+  const relative = [...from.slice(common).map(() => '..'), ...to.slice(common)].join('/');
+  return relative === '' ? '.' : relative;
 }

@@ -54,6 +54,15 @@ export interface AutosaveRecord {
   savedAt: number;
 }
 
+export interface FolderListing {
+  /** Absolute path of the folder listed. */
+  dir: string;
+  /** Its parent, absent at the root. */
+  parent?: string;
+  /** Folders first, then files, each sorted by name; hidden entries (a leading dot) left out. */
+  entries: { name: string; kind: 'file' | 'folder' }[];
+}
+
 export interface AppInfo {
   version: string;
   host: 'electron' | 'browser';
@@ -108,6 +117,8 @@ export const api = {
   'autosave.read': call<typeof empty, AutosaveRecord | null>(empty),
   /** Forgets the autosave (after a save, or when the user declines to restore it). */
   'autosave.clear': call<typeof empty, { cleared: boolean }>(empty),
+  /** A folder on the host, for choosing files and folders for path params. Default: the graph's folder, else the host's. */
+  'files.list': call<z.ZodObject<{ dir: z.ZodOptional<z.ZodString> }>, FolderListing>(z.object({ dir: z.string().optional() }).strict()),
   /** A node's artifact (e.g. a PNG sample grid) by content hash. */
   'artifacts.read': call<z.ZodObject<{ sha256: z.ZodString }>, { mime: string; base64: string }>(
     z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
