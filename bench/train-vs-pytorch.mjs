@@ -161,26 +161,19 @@ async function condenseLenet() {
 }
 
 const round = (v, d = 3) => Number(v.toFixed(d));
+/** Both sides' step and inference medians with the Condense / PyTorch ratios. */
+const compared = (condense, pytorch) => ({
+  condense,
+  pytorch,
+  ratio_train_step: round(condense.train_step_ms / pytorch.train_step_ms),
+  ratio_inference: round(condense.inference_ms / pytorch.inference_ms),
+});
 const result = { threads, machine: { cpus: (await import('node:os')).availableParallelism() } };
 if (!skipResnet) {
-  const cR = await condenseResnet8();
-  const pR = python(['resnet8', threads, steps, warmup]);
-  result.resnet8 = {
-    condense: cR,
-    pytorch: pR,
-    ratio_train_step: round(cR.train_step_ms / pR.train_step_ms),
-    ratio_inference: round(cR.inference_ms / pR.inference_ms),
-  };
+  result.resnet8 = compared(await condenseResnet8(), python(['resnet8', threads, steps, warmup]));
 }
 if (!skipGenerator) {
-  const cG = await condenseGenerator();
-  const pG = python(['generator', threads, steps, warmup]);
-  result.generator_64x64_b16 = {
-    condense: cG,
-    pytorch: pG,
-    ratio_train_step: round(cG.train_step_ms / pG.train_step_ms),
-    ratio_inference: round(cG.inference_ms / pG.inference_ms),
-  };
+  result.generator_64x64_b16 = compared(await condenseGenerator(), python(['generator', threads, steps, warmup]));
 }
 if (!skipLenet) {
   const cL = await condenseLenet();

@@ -62,6 +62,25 @@ class GroupResolver {
   }
 }
 
+/**
+ * Each parameter an optimizer step updates, with its gradient and its group's rates; frozen ones are left
+ * out. Checks that every gradient has a parameter of its size.
+ */
+function* updatesOf(
+  params: ReadonlyMap<string, Float32Array>,
+  grads: ReadonlyMap<string, Float32Array>,
+  groups: GroupResolver,
+  learningRate: number,
+): Generator<{ name: string; p: Float32Array; g: Float32Array; lr: number; wd: number }> {
+  for (const [name, g] of grads) {
+    const p = params.get(name);
+    if (!p) throw new Error(`gradient for unknown parameter ${name}`);
+    if (p.length !== g.length) throw new Error(`parameter ${name}: ${p.length} values, gradient ${g.length}`);
+    const group = groups.resolve(name, learningRate);
+    if (group) yield { name, p, g, lr: group.learningRate, wd: group.weightDecay };
+  }
+}
+
 export interface SgdOptions extends GroupOptions {
   learningRate: number;
   momentum?: number;
@@ -82,13 +101,7 @@ export class Sgd implements Optimizer {
 
   step(params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>): void {
     const mu = this.options.momentum ?? 0;
-    for (const [name, g] of grads) {
-      const p = params.get(name);
-      if (!p) throw new Error(`gradient for unknown parameter ${name}`);
-      if (p.length !== g.length) throw new Error(`parameter ${name}: ${p.length} values, gradient ${g.length}`);
-      const group = this.groups.resolve(name, this.learningRate);
-      if (!group) continue;
-      const { learningRate: lr, weightDecay: wd } = group;
+    for (const { name, p, g, lr, wd } of updatesOf(params, grads, this.groups, this.learningRate)) {
       if (mu === 0) {
         for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * (g[i]! + wd * p[i]!);
         continue;
@@ -133,13 +146,7 @@ export class Adam implements Optimizer {
     const b2 = this.options.beta2 ?? 0.999;
     const eps = this.options.eps ?? 1e-8;
     const decoupled = this.options.decoupledWeightDecay ?? false;
-    for (const [name, g] of grads) {
-      const p = params.get(name);
-      if (!p) throw new Error(`gradient for unknown parameter ${name}`);
-      if (p.length !== g.length) throw new Error(`parameter ${name}: ${p.length} values, gradient ${g.length}`);
-      const group = this.groups.resolve(name, this.learningRate);
-      if (!group) continue;
-      const { learningRate: lr, weightDecay: wd } = group;
+    for (const { name, p, g, lr, wd } of updatesOf(params, grads, this.groups, this.learningRate)) {
       let m = this.m.get(name);
       let v = this.v.get(name);
       if (!m || !v) {
