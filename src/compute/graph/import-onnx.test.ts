@@ -13,6 +13,21 @@ const input = (n: number): HostTensor => ({
   values: Float32Array.from({ length: n * 36 }, (_, i) => Math.cos(i * 0.7)),
 });
 
+/** A model of one graph in the default domain at the given opset, as another tool would write it. */
+function modelOf(opset: number, graph: ModelProto['graph']): ModelProto {
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0,
+    docString: '',
+    graph,
+    metadataProps: [],
+  };
+}
+
 describe('importModel', () => {
   it('imports an exported model: same outputs, parameters and buffers by name, and it trains', async () => {
     const g = new GraphBuilder({ seed: 2, training: false });
@@ -43,32 +58,22 @@ describe('importModel', () => {
   });
 
   it('converts opset-13 forms and resolves symbolic batch dimensions', async () => {
-    const model: ModelProto = {
-      irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: 13 }],
-      producerName: '',
-      producerVersion: '',
-      domain: '',
-      modelVersion: 0,
-      docString: '',
-      graph: {
-        name: 'old',
-        node: [
-          { name: 'm', opType: 'ReduceMean', domain: '', input: ['x'], output: ['m'], attribute: [
-            { name: 'axes', type: AttributeType.INTS, ints: [1] },
-            { name: 'keepdims', type: AttributeType.INT, i: 0 },
-          ] },
-          { name: 'u', opType: 'Unsqueeze', domain: '', input: ['m', 'ax'], output: ['u'], attribute: [] },
-          { name: 'c', opType: 'Constant', domain: '', input: [], output: ['two'], attribute: [{ name: 'value_float', type: AttributeType.FLOAT, f: 2 }] },
-          { name: 'y', opType: 'Mul', domain: '', input: ['u', 'two'], output: ['y'], attribute: [] },
-        ],
-        initializer: [{ name: 'ax', dataType: DataType.INT64, dims: [1], int64Data: [1] }],
-        input: [{ name: 'x', elemType: DataType.FLOAT, shape: ['batch', 3] }],
-        output: [{ name: 'y', elemType: DataType.FLOAT, shape: ['batch', 1] }],
-        valueInfo: [],
-      },
-      metadataProps: [],
-    };
+    const model = modelOf(13, {
+      name: 'old',
+      node: [
+        { name: 'm', opType: 'ReduceMean', domain: '', input: ['x'], output: ['m'], attribute: [
+          { name: 'axes', type: AttributeType.INTS, ints: [1] },
+          { name: 'keepdims', type: AttributeType.INT, i: 0 },
+        ] },
+        { name: 'u', opType: 'Unsqueeze', domain: '', input: ['m', 'ax'], output: ['u'], attribute: [] },
+        { name: 'c', opType: 'Constant', domain: '', input: [], output: ['two'], attribute: [{ name: 'value_float', type: AttributeType.FLOAT, f: 2 }] },
+        { name: 'y', opType: 'Mul', domain: '', input: ['u', 'two'], output: ['y'], attribute: [] },
+      ],
+      initializer: [{ name: 'ax', dataType: DataType.INT64, dims: [1], int64Data: [1] }],
+      input: [{ name: 'x', elemType: DataType.FLOAT, shape: ['batch', 3] }],
+      output: [{ name: 'y', elemType: DataType.FLOAT, shape: ['batch', 1] }],
+      valueInfo: [],
+    });
     expect(() => importModel(model)).toThrow(/dynamic dimension "batch"/);
     const { graph, outputs } = importModel(model, { dims: { batch: 2 } });
     expect(outputs.y!.shape).toEqual([2, 1]);
@@ -79,29 +84,19 @@ describe('importModel', () => {
   });
 
   it('lists every op the builder does not support, before building anything', () => {
-    const model: ModelProto = {
-      irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: 18 }],
-      producerName: '',
-      producerVersion: '',
-      domain: '',
-      modelVersion: 0,
-      docString: '',
-      graph: {
-        name: 'g',
-        node: [
-          { name: 'n', opType: 'NonMaxSuppression', domain: '', input: ['x'], output: ['a'], attribute: [] },
-          { name: 'r', opType: 'Relu', domain: '', input: ['a'], output: ['b'], attribute: [] },
-          { name: 'm', opType: 'MyOp', domain: 'com.example', input: ['b'], output: ['c'], attribute: [] },
-          { name: 't', opType: 'TopK', domain: '', input: ['c'], output: ['y'], attribute: [] },
-        ],
-        initializer: [],
-        input: [{ name: 'x', elemType: DataType.FLOAT, shape: [1] }],
-        output: [{ name: 'y', elemType: DataType.FLOAT, shape: [1] }],
-        valueInfo: [],
-      },
-      metadataProps: [],
-    };
+    const model = modelOf(18, {
+      name: 'g',
+      node: [
+        { name: 'n', opType: 'NonMaxSuppression', domain: '', input: ['x'], output: ['a'], attribute: [] },
+        { name: 'r', opType: 'Relu', domain: '', input: ['a'], output: ['b'], attribute: [] },
+        { name: 'm', opType: 'MyOp', domain: 'com.example', input: ['b'], output: ['c'], attribute: [] },
+        { name: 't', opType: 'TopK', domain: '', input: ['c'], output: ['y'], attribute: [] },
+      ],
+      initializer: [],
+      input: [{ name: 'x', elemType: DataType.FLOAT, shape: [1] }],
+      output: [{ name: 'y', elemType: DataType.FLOAT, shape: [1] }],
+      valueInfo: [],
+    });
     expect(() => importModel(model)).toThrow('the model uses ops Condense cannot import: NonMaxSuppression, TopK, com.example.MyOp');
   });
 });
