@@ -55,6 +55,18 @@ function randomBatch(seed) {
   return { input: { dtype: 'float32', shape: [64, 3, 32, 32], values: images }, labels: { dtype: 'int64', shape: [64], values: labels } };
 }
 
+/** Median ms of one inference call over `steps` runs after `warmup`; releases the session. */
+async function medianRunMs(session, feeds) {
+  const runs = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t = performance.now();
+    await runSession(session, feeds);
+    if (i >= warmup) runs.push(performance.now() - t);
+  }
+  await session.release();
+  return median(runs);
+}
+
 async function condenseResnet8() {
   const data = { shape: [3, 32, 32], classes: Array.from({ length: 10 }, (_, i) => String(i)), normalize: { mean: [0], std: [1] } };
   const model = createZooModel(data, { architecture: 'resnet8', seed: 0 });
@@ -77,14 +89,8 @@ async function condenseResnet8() {
   }
   // The inference model as Condense deploys it: batch norm folded into the convolutions.
   const session = await createSession(exportOnnx(model, { foldBatchNorm: true }), { intraOpThreads: threads });
-  const infer = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t = performance.now();
-    await runSession(session, { input: batch.input });
-    if (i >= warmup) infer.push(performance.now() - t);
-  }
-  await session.release();
-  return { train_step_ms: median(times), inference_ms: median(infer), peak_rss_mb: peak / 2 ** 20 };
+  const inferenceMs = await medianRunMs(session, { input: batch.input });
+  return { train_step_ms: median(times), inference_ms: inferenceMs, peak_rss_mb: peak / 2 ** 20 };
 }
 
 /** The encoder-decoder generator of the benchmark, recorded with the graph ops (PyTorch layer names). */
@@ -135,14 +141,8 @@ async function condenseGenerator() {
   const model = ig.toModel({ outputs: { output: out }, state: 'initializers', stateValues: stateValues(state) });
   const { encodeModel } = await import('../src/compute/onnx/model.ts');
   const session = await createSession(encodeModel(model), { intraOpThreads: threads });
-  const infer = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t = performance.now();
-    await runSession(session, { input: batch.input });
-    if (i >= warmup) infer.push(performance.now() - t);
-  }
-  await session.release();
-  return { train_step_ms: median(times), inference_ms: median(infer) };
+  const inferenceMs = await medianRunMs(session, { input: batch.input });
+  return { train_step_ms: median(times), inference_ms: inferenceMs };
 }
 
 async function condenseLenet() {

@@ -79,6 +79,18 @@ def median(v):
     return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
+def median_inference_ms(model, x, steps, warmup):
+    """Median ms of one forward pass without gradients, over `steps` runs after `warmup`."""
+    runs = []
+    with torch.no_grad():
+        for i in range(warmup + steps):
+            t = time.perf_counter()
+            model(x)
+            if i >= warmup:
+                runs.append(1000 * (time.perf_counter() - t))
+    return median(runs)
+
+
 def resnet8(steps, warmup):
     model = ResNet8()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -94,14 +106,7 @@ def resnet8(steps, warmup):
         if i >= warmup:
             times.append(1000 * (time.perf_counter() - t))
     model.eval()
-    infer = []
-    with torch.no_grad():
-        for i in range(warmup + steps):
-            t = time.perf_counter()
-            model(x)
-            if i >= warmup:
-                infer.append(1000 * (time.perf_counter() - t))
-    return {"train_step_ms": median(times), "inference_ms": median(infer), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"train_step_ms": median(times), "inference_ms": median_inference_ms(model, x, steps, warmup), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def generator(steps, warmup):
@@ -118,14 +123,7 @@ def generator(steps, warmup):
         opt.step()
         if i >= warmup:
             times.append(1000 * (time.perf_counter() - t))
-    infer = []
-    with torch.no_grad():
-        for i in range(warmup + steps):
-            t = time.perf_counter()
-            model(x)
-            if i >= warmup:
-                infer.append(1000 * (time.perf_counter() - t))
-    return {"train_step_ms": median(times), "inference_ms": median(infer)}
+    return {"train_step_ms": median(times), "inference_ms": median_inference_ms(model, x, steps, warmup)}
 
 
 def idx(path):
