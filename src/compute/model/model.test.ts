@@ -2,7 +2,8 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../data/dataset.ts';
 import { generateDataset } from '../data/generated.ts';
-import { GraphBuilder } from '../graph/graph-builder.ts';
+import { GraphBuilder, type Tensor } from '../graph/graph-builder.ts';
+import { mul } from '../graph/ops/elementwise.ts';
 import { createRng } from '../graph/init.ts';
 import { decodeModel } from '../onnx/model.ts';
 import { CompiledFunction, initialState } from '../ort/compiled-graph.ts';
@@ -224,6 +225,35 @@ describe('trainClassifier', () => {
     expect(r.stoppedEarly).toBe(true);
     expect(r.epochs.length).toBeLessThan(12);
     expect(r.epochs.at(-1)!.valAccuracy).toBeLessThan(best);
+  });
+
+  it('trains a parametrisation with its own parameters, calls the update hooks and reports onEpoch figures', async () => {
+    const { train } = generatedDataset({ classes: 3, trainCount: 96, testCount: 10, size: 16, seed: 2 });
+    const model = createZooModel(train, { architecture: 'mlp', seed: 1 });
+    const first = Object.keys(model.params)[0]!;
+    // The first weight is computed as weight * scale with a learnable scalar `scale`.
+    const parametrize = (g: GraphBuilder) => (name: string, w: Tensor) => (name === first ? mul(w, g.param('scale', [1], Float32Array.of(1))) : w);
+    const seen = { before: 0, after: 0, names: new Set<string>() };
+    const r = await trainClassifier(model, train, trainOptions({ epochs: 2, parametrize, frozen: [first] }), {
+      beforeUpdate: (_params, grads) => {
+        seen.before++;
+        for (const name of grads.keys()) seen.names.add(name);
+      },
+      // A projection after every step: the last bias stays clamped at or below 0.
+      afterUpdate: (params) => {
+        seen.after++;
+        const bias = params.get(Object.keys(model.params).at(-1)!)!;
+        for (let i = 0; i < bias.length; i++) bias[i] = Math.min(0, bias[i]!);
+      },
+      onEpoch: async (epoch, state) => ({ scale_seen: state.params.scale![0]!, epoch_twice: 2 * epoch }),
+    });
+    expect(seen.before).toBe(r.steps);
+    expect(seen.after).toBe(r.steps);
+    expect(seen.names.has('scale')).toBe(true);
+    expect(r.params.scale![0]).not.toBe(1);
+    expect(r.params[first]).toEqual(model.params[first]);
+    expect(Math.max(...r.params[Object.keys(model.params).at(-1)!]!)).toBeLessThanOrEqual(0);
+    expect(r.epochs.map((e) => e.extra!.epoch_twice)).toEqual([2, 4]);
   });
 
   it('augments: flips mirror each row, shifts move the image and fill with black', () => {

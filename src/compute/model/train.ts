@@ -7,11 +7,11 @@ import { createRng, type Rng } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
 import { applyBufferUpdates, initialState, TrainStep, type ModelState } from '../ort/compiled-graph.ts';
 import { batchIndices, classifyBatch } from '../ort/batches.ts';
-import { Adam, Sgd, type Optimizer } from '../ort/optimizers.ts';
+import { Adam, Sgd, type Optimizer, type ParamGroup } from '../ort/optimizers.ts';
 import { schedules, type Schedule } from '../ort/schedules.ts';
 import type { SessionOptions } from '../ort/session.ts';
 import { asModelInput, evaluateClassifier } from './evaluate.ts';
-import { buildModelGraph, type Model } from './model.ts';
+import { buildModelGraph, type BuildOptions, type Model } from './model.ts';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
 export type ScheduleName = 'constant' | 'step' | 'cosine' | 'one-cycle';
@@ -32,6 +32,16 @@ export interface TrainOptions extends SessionOptions {
   validation?: Dataset;
   /** Report the mean loss every this many steps. */
   logEvery?: number;
+  /**
+   * A parametrisation of the weights recorded on the training graph (a quantiser computing each weight
+   * from mixture parameters). Parameters it adds to `g` train with the model's; they come back in
+   * `TrainResult.params` beside the model's own.
+   */
+  parametrize?: (g: GraphBuilder) => BuildOptions['parametrize'];
+  /** Per-parameter learning rates and weight decay (e.g. a method's own parameters at another rate). */
+  groups?: readonly ParamGroup[];
+  /** Parameters the optimizer leaves untouched. */
+  frozen?: Iterable<string>;
 }
 
 export interface TrainHooks {
@@ -39,6 +49,18 @@ export interface TrainHooks {
   progress?: (fraction: number, message: string) => void;
   metric?: (name: string, value: number, step: number) => void;
   log?: (message: string) => void;
+  /**
+   * Before each optimizer update, with the current parameters and this step's gradients, which it may
+   * change in place (ADMM's proximal term rho (W - Z + U), gradient masks).
+   */
+  beforeUpdate?: (params: ReadonlyMap<string, Float32Array>, grads: Map<string, Float32Array>, step: number) => void;
+  /** After each update, on the parameters in place (projections, clamps, re-applied masks). */
+  afterUpdate?: (params: ReadonlyMap<string, Float32Array>, step: number) => void;
+  /**
+   * At the end of each epoch on a copy of the state; the numbers it returns are streamed as curves and
+   * kept in the epoch's record (a method's own figures: hard accuracy, ADMM residuals).
+   */
+  onEpoch?: (epoch: number, state: { params: Record<string, Float32Array>; buffers: Record<string, Float32Array> }) => Promise<Record<string, number> | void>;
 }
 
 export interface EpochRecord {
@@ -48,6 +70,8 @@ export interface EpochRecord {
   valAccuracy?: number;
   valLoss?: number;
   seconds: number;
+  /** What `TrainHooks.onEpoch` returned. */
+  extra?: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -98,8 +122,9 @@ export function scheduleOf(name: ScheduleName, lr: number, totalSteps: number, s
 }
 
 function optimizerOf(o: TrainOptions): Optimizer {
-  if (o.optimizer === 'sgd') return new Sgd({ learningRate: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, nesterov: false });
-  return new Adam({ learningRate: o.lr, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw' });
+  const groups = { groups: o.groups, frozen: o.frozen };
+  if (o.optimizer === 'sgd') return new Sgd({ learningRate: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, nesterov: false, ...groups });
+  return new Adam({ learningRate: o.lr, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw', ...groups });
 }
 
 /**
@@ -149,7 +174,7 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
   const batch = Math.min(options.batchSize, train.count);
   if (batch < 1) throw new Error(`${train.name} is empty`);
   const g = new GraphBuilder({ seed: options.seed, training: true });
-  const { logits } = buildModelGraph(model, g, { batch, training: true });
+  const { logits } = buildModelGraph(model, g, { batch, training: true, parametrize: options.parametrize?.(g) });
   const labels = g.input('labels', [batch], 'int64');
   const loss = F.crossEntropy(logits, labels);
   const step = await TrainStep.compile({ graph: g, loss, metrics: { accuracy: F.accuracy(logits, labels) } }, { ...options, seed: options.seed });
@@ -183,7 +208,9 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
       const r = await step.run(state, { input: images, labels: y });
       globalStep++;
       if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(globalStep, epoch, optimizer.learningRate);
+      hooks.beforeUpdate?.(state.params, r.grads, globalStep);
       optimizer.step(state.params, r.grads);
+      hooks.afterUpdate?.(state.params, globalStep);
       applyBufferUpdates(state, r.buffers);
       lossSum += r.loss;
       accSum += r.metrics.accuracy!;
@@ -206,6 +233,13 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
       seconds: (performance.now() - started) / 1000,
     };
     hooks.metric?.('accuracy', record.accuracy, epoch);
+    if (hooks.onEpoch) {
+      const extra = await hooks.onEpoch(epoch, copyState(state));
+      if (extra) {
+        record.extra = extra;
+        for (const [name, value] of Object.entries(extra)) hooks.metric?.(name, value, epoch);
+      }
+    }
     if (options.validation && options.validation.count > 0) {
       const current: Model = { ...model, ...copyState(state) };
       const v = await evaluateClassifier(current, options.validation, { ...options, batchSize: 256, signal: hooks.signal });
