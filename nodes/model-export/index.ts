@@ -1,32 +1,12 @@
 // The Export node: writes a model as an inference ONNX file that any runtime can load, with its input
 // contract (`condense.input`) and lineage in metadata_props.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { exportOnnx } from '../../src/compute/model/export';
+import { writeFileAtomic } from '../../src/compute/storage/write-atomic';
 import { parameterCount } from '../../src/compute/model/model';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
 import type { Metrics } from '../../src/shared/values';
-
-/** Temp file in the same folder, fsync, rename: a reader never sees half a model. */
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
-}
 
 export default defineNode({
   type: 'condense.model.export',
@@ -55,7 +35,7 @@ export default defineNode({
     ctx.progress(0, 'encoding');
     const bytes = exportOnnx(model, { foldBatchNorm: p.foldBatchNorm });
     try {
-      writeAtomic(file, bytes);
+      writeFileAtomic(file, bytes);
     } catch (e) {
       throw new NodeError(`cannot write ${file}: ${(e as Error).message}`, { param: 'path', file });
     }
