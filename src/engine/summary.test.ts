@@ -25,6 +25,22 @@ describe('summarizeOutput', () => {
     const image = { kind: 'artifact', sha256: 'a'.repeat(64), name: 'grid.png', mime: 'image/png', bytes: 10 };
     expect(summarizeOutput({ kind: 'report', title: 'T', images: [image], tables: [] }, 'Report')).toEqual({ type: 'Report', title: 'T', images: [image], tables: [] });
     expect(summarizeOutput({ kind: 'metrics', values: { acc: 0.9 }, tables: [] }, 'Metrics')).toEqual({ type: 'Metrics', values: { acc: 0.9 } });
+    const badges = [{ label: 'latency', ok: false, detail: '7.2 ms > 5 ms (44% over)' }];
+    expect(summarizeOutput({ kind: 'report', title: 'T', images: [], tables: [], badges }, 'Report')).toMatchObject({ badges });
+  });
+
+  it('summarizes a DeployPackage by its files, not their contents', () => {
+    const pkg = {
+      kind: 'deploy-package',
+      target: 'host',
+      precision: 'int8',
+      folder: '/tmp/pkg',
+      files: [
+        { path: 'model.onnx', bytes: 1000, sha256: 'a'.repeat(64) },
+        { path: 'manifest.json', bytes: 200, sha256: 'b'.repeat(64) },
+      ],
+    };
+    expect(summarizeOutput(pkg, 'DeployPackage')).toEqual({ type: 'DeployPackage', target: 'host', precision: 'int8', folder: '/tmp/pkg', files: 2, bytes: 1200 });
   });
 
   it('uses a value\'s own summary, else just the port type', () => {

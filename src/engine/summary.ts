@@ -26,6 +26,7 @@ export function summarizeOutput(value: unknown, portType: PortTypeName): OutputS
       images: Array.isArray(value.images) ? value.images : [],
       tables: Array.isArray(value.tables) ? value.tables : [],
       ...(typeof value.text === 'string' ? { text: value.text.length > 2000 ? `${value.text.slice(0, 2000)}...` : value.text } : {}),
+      ...(Array.isArray(value.badges) ? { badges: value.badges } : {}),
     };
   }
   if (isObj(value) && value.kind === 'metrics') {
@@ -49,6 +50,17 @@ export function summarizeOutput(value: unknown, portType: PortTypeName): OutputS
       classes: Array.isArray(meta.classes) ? meta.classes.length : 0,
       parameters: params.reduce((n: number, p) => n + (ArrayBuffer.isView(p) ? (p as Float32Array).length : 0), 0),
       stages: lineage.map((s) => (isObj(s) ? s.node : undefined)),
+    };
+  }
+  if (isObj(value) && value.kind === 'deploy-package') {
+    const files = Array.isArray(value.files) ? value.files.filter(isObj) : [];
+    return {
+      type: 'DeployPackage',
+      target: value.target,
+      precision: value.precision,
+      folder: value.folder,
+      files: files.length,
+      bytes: files.reduce((n: number, f) => n + (typeof f.bytes === 'number' ? f.bytes : 0), 0),
     };
   }
   if (isObj(value) && typeof value.summary === 'object' && value.summary !== null) {

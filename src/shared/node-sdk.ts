@@ -5,7 +5,7 @@ import type { Model } from '../compute/model/model';
 import type { NodeDescriptor } from './node-descriptor';
 import type { InferResult, PortFacts } from './port-facts';
 import type { PortSpec, PortTypeName } from './port-types';
-import type { ArtifactRef, Metrics, Report } from './values';
+import type { ArtifactRef, DeployPackage, Metrics, Report } from './values';
 
 export type { NodeDescriptor } from './node-descriptor';
 export type { InferResult, PortFacts } from './port-facts';
@@ -17,7 +17,7 @@ export interface PortValueMap {
   Model: Model;
   Metrics: Metrics;
   Report: Report;
-  DeployPackage: unknown;
+  DeployPackage: DeployPackage;
   Any: unknown;
 }
 

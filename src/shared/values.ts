@@ -18,6 +18,14 @@ export interface Table {
   rows: (string | number | null)[][];
 }
 
+/** A pass/fail verdict shown on the node (a deployment budget: "latency 3.1 ms <= 5 ms"). */
+export interface Badge {
+  label: string;
+  ok: boolean;
+  /** What was measured against what was asked, and by how much it missed. */
+  detail: string;
+}
+
 /** The `Report` port type: what a node wants a person to look at. */
 export interface Report {
   kind: 'report';
@@ -25,6 +33,21 @@ export interface Report {
   images: ArtifactRef[];
   tables: Table[];
   text?: string;
+  badges?: Badge[];
+}
+
+/**
+ * The `DeployPackage` port type: a folder written for a target (model files, generated code, manifest,
+ * report), described by what is in it.
+ */
+export interface DeployPackage {
+  kind: 'deploy-package';
+  /** Target profile id (`resources/targets/<id>.json` or a user file). */
+  target: string;
+  precision: 'fp32' | 'fp16' | 'int8';
+  /** Absolute path of the folder on disk. */
+  folder: string;
+  files: { path: string; bytes: number; sha256: string }[];
 }
 
 /** The `Metrics` port type: named scalars plus optional tables. */

@@ -13,7 +13,7 @@ import { useDocument } from '../store/document-store';
 import { useRun } from '../store/run-store';
 import type { FlowNode } from './flow-nodes';
 import { ArtifactImage } from './artifact-image';
-import { NodeCachedMarker, NodeElapsed, NodeMetricTables, NodeSparklines } from './node-run-view';
+import { NodeBadges, NodeCachedMarker, NodeElapsed, NodeMetricTables, NodeSparklines } from './node-run-view';
 
 function PortRow({ nodeId, name, spec, side }: { nodeId: string; name: string; spec: PortSpec; side: 'in' | 'out' }) {
   const style = PORT_STYLE[spec.type] ?? PORT_STYLE.Any;
@@ -118,6 +118,7 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
           ))}
         </ul>
       ) : null}
+      <NodeBadges nodeId={id} />
       <NodeMetricTables nodeId={id} />
       {images.map((ref) => (
         <ArtifactImage key={ref.sha256} artifact={ref} className="node-image" testId={`node-image-${id}`} />

@@ -2,7 +2,7 @@
 // of each streamed metric, and the tables of its Metrics outputs. Each part reads the run store for its
 // own node only, so a metric event for one node redraws that node's chart and nothing else.
 import { memo, useEffect, useState } from 'react';
-import type { Table } from '../../shared/values';
+import type { Badge, Table } from '../../shared/values';
 import { formatMs, formatNumber } from '../lib/run-state';
 import { useRun } from '../store/run-store';
 import { Sparkline } from './line-chart';
@@ -110,5 +110,29 @@ export const NodeMetricTables = memo(function NodeMetricTables({ nodeId }: { nod
         </table>
       ))}
     </details>
+  );
+});
+
+function badgesOf(outputs: Record<string, { type: string } & Record<string, unknown>> | undefined): Badge[] {
+  const badges: Badge[] = [];
+  for (const summary of Object.values(outputs ?? {})) {
+    if (summary.type === 'Report' && Array.isArray(summary.badges)) badges.push(...(summary.badges as Badge[]));
+  }
+  return badges;
+}
+
+/** Pass/fail verdicts of a Report (deployment budgets), one chip each; the detail says by how much. */
+export const NodeBadges = memo(function NodeBadges({ nodeId }: { nodeId: string }) {
+  const outputs = useRun((s) => s.nodes[nodeId]?.outputs);
+  const badges = badgesOf(outputs);
+  if (badges.length === 0) return null;
+  return (
+    <div className="node-badges" data-testid={`node-badges-${nodeId}`}>
+      {badges.map((b) => (
+        <span key={b.label} className={`node-badge ${b.ok ? 'pass' : 'fail'}`} title={b.detail} data-testid={`node-badge-${nodeId}-${b.label}`}>
+          {b.ok ? '✓' : '✗'} {b.label}
+        </span>
+      ))}
+    </div>
   );
 });
