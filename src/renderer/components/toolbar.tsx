@@ -118,10 +118,12 @@ function RunSummary() {
   if (starting) return <span className="run-summary">starting…</span>;
   if (phase === 'running') return <span className="run-summary running" data-testid="run-phase">running…</span>;
   if (phase === 'finished' && result) {
+    const text =
+      `${result} ${ms !== undefined ? `in ${formatMs(ms)}` : ''}` +
+      (counts ? ` · ${counts.ran} ran, ${counts.cached} cached${counts.failed ? `, ${counts.failed} failed` : ''}` : '');
     return (
-      <span className={`run-summary result-${result}`} data-testid="run-phase" data-result={result}>
-        {result} {ms !== undefined ? `in ${formatMs(ms)}` : ''}
-        {counts ? ` · ${counts.ran} ran, ${counts.cached} cached${counts.failed ? `, ${counts.failed} failed` : ''}` : ''}
+      <span className={`run-summary result-${result}`} data-testid="run-phase" data-result={result} title={text}>
+        {text}
       </span>
     );
   }
@@ -183,7 +185,7 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
         ) : null}
         {readOnly ? <span className="read-only">read-only</span> : null}
       </div>
-      <div className="toolbar-group">
+      <div className="toolbar-group run-group">
         <button type="button" className="primary" onClick={() => void actions.run()} disabled={running || !hasNodes} data-testid="run">
           ▶ Run
         </button>
