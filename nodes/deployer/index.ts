@@ -10,7 +10,7 @@ import { bundledTargetFile, bundledTargetIds, completeProfile, readTargetProfile
 import { encodePng } from '../../src/compute/image/codec';
 import { dataMismatch } from '../../src/compute/model/model';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataMismatch } from '../../src/shared/port-facts';
+import { modelDataIssues } from '../../src/shared/port-facts';
 import type { Metrics, Report } from '../../src/shared/values';
 
 const TARGETS = bundledTargetIds();
@@ -68,11 +68,7 @@ export default defineNode({
   cache: 'never',
   files: (p, resolve) => (p.targetFile.trim() ? [resolve(p.targetFile)] : []),
   infer: (p, inputs) => {
-    const issues: { port: string; message: string }[] = [];
-    for (const port of ['test', 'calibration'] as const) {
-      const message = modelDataMismatch(inputs.model, inputs[port]);
-      if (message) issues.push({ port, message });
-    }
+    const issues = modelDataIssues(inputs, ['test', 'calibration']);
     if (p.precision === 'int8' && !('calibration' in inputs)) issues.push({ port: 'calibration', message: 'int8 needs calibration images: connect a training split here' });
     return { issues };
   },

@@ -20,7 +20,7 @@ import { exportCodebookOnnx } from '../../src/compute/quantize/onnx-export';
 import { codebookBytes, encodeSharedWeights } from '../../src/compute/quantize/storage';
 import { bitsFor } from '../../src/compute/storage/bits';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataMismatch } from '../../src/shared/port-facts';
+import { modelDataIssues } from '../../src/shared/port-facts';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
 
 export const gmQuantizerParams = z.object({
@@ -143,13 +143,7 @@ export default defineNode({
     report: { type: 'Report', description: 'Per-layer weight histograms with the mixture components and the codebook, and the tables.' },
   },
   params: gmQuantizerParams,
-  infer: (_params, inputs) => {
-    const issues = (['train', 'test'] as const).flatMap((port) => {
-      const message = modelDataMismatch(inputs.model, inputs[port]);
-      return message ? [{ port, message }] : [];
-    });
-    return { outputs: { model: inputs.model ?? {} }, issues };
-  },
+  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'test']) }),
   async execute(ctx) {
     const { model, train, test } = ctx.inputs;
     const p = ctx.params;

@@ -7,7 +7,7 @@ import { stratifiedSplit } from '../../src/compute/data/transforms';
 import { dataMismatch, withStage } from '../../src/compute/model/model';
 import { NonFiniteLossError, trainClassifier } from '../../src/compute/model/train';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataMismatch } from '../../src/shared/port-facts';
+import { modelDataIssues } from '../../src/shared/port-facts';
 import type { Metrics, Table } from '../../src/shared/values';
 
 export const trainParams = z.object({
@@ -48,13 +48,7 @@ export default defineNode({
     metrics: { type: 'Metrics', description: 'Final loss and accuracy, validation accuracy, seconds per epoch; a table per epoch.' },
   },
   params: trainParams,
-  infer: (_params, inputs) => {
-    const issues = (['train', 'validation'] as const).flatMap((port) => {
-      const message = modelDataMismatch(inputs.model, inputs[port]);
-      return message ? [{ port, message }] : [];
-    });
-    return { outputs: { model: inputs.model ?? {} }, issues };
-  },
+  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'validation']) }),
   async execute(ctx) {
     const { model } = ctx.inputs;
     const p = ctx.params;

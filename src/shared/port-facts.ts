@@ -35,3 +35,14 @@ export function modelDataMismatch(model: PortFacts | undefined, data: PortFacts 
   }
   return undefined;
 }
+
+/**
+ * The issues of a node that feeds the datasets on `ports` into its `model` input: one per dataset that is
+ * known not to fit, on that dataset's port.
+ */
+export function modelDataIssues(inputs: { model?: PortFacts } & Record<string, PortFacts | undefined>, ports: readonly string[]): { port: string; message: string }[] {
+  return ports.flatMap((port) => {
+    const message = modelDataMismatch(inputs.model, inputs[port]);
+    return message ? [{ port, message }] : [];
+  });
+}
