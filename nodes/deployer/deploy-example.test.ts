@@ -5,40 +5,25 @@
 //
 //   fashion --train--> lenet --> train --+--> deploy-fp32 <--test-- fashion
 //                                        +--> deploy-int8 <--test, calibration-- fashion
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Of } from '../../src/compute/deploy/package-folder';
-import { createEngine } from '../../src/engine/index';
-import type { Engine } from '../../src/engine/types';
 import type { DeployPackage, Metrics, Report } from '../../src/shared/values';
+import { exampleHarness } from '../../tests/helpers/example-graph';
 
-const EXAMPLE = path.join(import.meta.dirname, '../../resources/examples/deploy.condense.json');
-let home: string;
-let engine: Engine;
-
-beforeAll(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'condense-deploy-example-'));
-  engine = await createEngine({ home, workers: 1 });
-});
-afterAll(async () => {
-  await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const example = exampleHarness();
 
 describe('resources/examples/deploy', () => {
   it('deploys the trained LeNet-5 as fp32 (with the C library) and int8 on this machine', { timeout: 150_000 }, async () => {
-    const loaded = await engine.loadGraphFile(EXAMPLE);
-    expect(loaded.issues).toEqual([]);
-    const graph = structuredClone(loaded.graph);
-    const params = (id: string) => graph.nodes.find((n) => n.id === id)!.params as Record<string, unknown>;
+    const { file, graph, params } = await example.load('deploy');
+    const { engine, home } = example;
     expect(params('train')).toMatchObject({ epochs: 5, optimizer: 'adam' });
     expect(params('deploy-int8')).toMatchObject({ precision: 'int8', target: 'host', flashBudgetBytes: 100000 });
     params('fashion').bundledMini = true;
     params('train').epochs = 1;
     for (const id of ['deploy-fp32', 'deploy-int8']) Object.assign(params(id), { runs: 20, cSamples: 200, folder: path.join(home, 'deploy', '{target}-{precision}') });
-    const result = await engine.run({ graph, graphPath: EXAMPLE }).done;
+    const result = await engine.run({ graph, graphPath: file }).done;
     expect(result.status).toBe('succeeded');
 
     const read = async <T>(node: string, port: string) => (await engine.readObject(result.outputs[node]![port]!.object)) as T;

@@ -5,38 +5,23 @@
 //   fashion -> vgg -> train -> quantize (dgms) -> evaluate-dgms
 //                          |                  \-> export (ONNX, BN not folded)
 //                          \-> kmeans (ptq)   -> evaluate-kmeans
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/compute/data/dataset';
 import type { Model } from '../../src/compute/model/model';
 import { decodeModel } from '../../src/compute/onnx/model';
 import { tensorValues } from '../../src/compute/onnx/tensor-data';
-import { createEngine } from '../../src/engine/index';
-import type { Engine } from '../../src/engine/types';
 import type { Metrics } from '../../src/shared/values';
+import { exampleHarness } from '../../tests/helpers/example-graph';
 
-const EXAMPLE = path.join(import.meta.dirname, '../../resources/examples/quantize-gm.condense.json');
-let home: string;
-let engine: Engine;
-
-beforeAll(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'condense-example-'));
-  engine = await createEngine({ home, workers: 1 });
-});
-afterAll(async () => {
-  await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const example = exampleHarness();
 
 describe('resources/examples/quantize-gm', () => {
   it('quantises a trained VGG-small with DGMS and k-means; the exported file has at most K values per quantised layer', { timeout: 150_000 }, async () => {
-    const loaded = await engine.loadGraphFile(EXAMPLE);
-    expect(loaded.issues).toEqual([]);
-    const graph = structuredClone(loaded.graph);
-    const params = (id: string) => graph.nodes.find((n) => n.id === id)!.params as Record<string, unknown>;
+    const { file, graph, params } = await example.load('quantize-gm');
+    const { engine, home } = example;
     expect(params('quantize')).toMatchObject({ components: 4, epochs: 2 });
     expect(params('kmeans')).toMatchObject({ components: 4, method: 'kmeans-ptq' });
     const onnxFile = path.join(home, 'out', 'dgms.onnx');
@@ -47,7 +32,7 @@ describe('resources/examples/quantize-gm', () => {
     params('quantize').monitorCount = 200;
     params('export').path = onnxFile;
     for (const id of ['evaluate-dgms', 'evaluate-kmeans']) params(id).latency = false;
-    const result = await engine.run({ graph, graphPath: EXAMPLE }).done;
+    const result = await engine.run({ graph, graphPath: file }).done;
     expect(result.status).toBe('succeeded');
 
     const dgms = (await engine.readObject(result.outputs.quantize!.metrics!.object)) as Metrics;

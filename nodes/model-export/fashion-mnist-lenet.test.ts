@@ -1,41 +1,26 @@
 // The bundled example graph end to end through the engine (bundled Fashion-MNIST subset, one epoch),
 // then its exported ONNX file run by onnxruntime alone, fed as the file's `condense.input` says.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/compute/data/dataset';
 import { decodeModel } from '../../src/compute/onnx/model';
-import { createEngine } from '../../src/engine/index';
-import type { Engine } from '../../src/engine/types';
 import type { Metrics } from '../../src/shared/values';
+import { exampleHarness } from '../../tests/helpers/example-graph';
 
-const EXAMPLE = path.join(import.meta.dirname, '../../resources/examples/fashion-mnist-lenet.condense.json');
-let home: string;
-let engine: Engine;
-
-beforeAll(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'condense-example-'));
-  engine = await createEngine({ home, workers: 1 });
-});
-afterAll(async () => {
-  await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const example = exampleHarness();
 
 describe('resources/examples/fashion-mnist-lenet', () => {
   it('trains LeNet-5 on the bundled subset to a real accuracy, and the exported file alone reproduces it', { timeout: 120_000 }, async () => {
-    const loaded = await engine.loadGraphFile(EXAMPLE);
-    expect(loaded.issues).toEqual([]);
+    const { file, graph, params } = await example.load('fashion-mnist-lenet');
+    const { engine, home } = example;
     const onnxFile = path.join(home, 'out', 'lenet.onnx');
-    const graph = structuredClone(loaded.graph);
-    const params = (id: string) => graph.nodes.find((n) => n.id === id)!.params as Record<string, unknown>;
     expect(params('train')).toMatchObject({ epochs: 5, batchSize: 64, optimizer: 'adam', lr: 0.001, schedule: 'cosine' });
     params('fashion').bundledMini = true;
     params('train').epochs = 1;
     params('export').path = onnxFile;
-    const result = await engine.run({ graph, graphPath: EXAMPLE }).done;
+    const result = await engine.run({ graph, graphPath: file }).done;
     expect(result.status).toBe('succeeded');
 
     const metrics = (await engine.readObject(result.outputs.evaluate!.metrics!.object)) as Metrics;
