@@ -1,0 +1,174 @@
+// The small runs of the pattern pruner (docs/methods.md sections 3, 4 and 5) on the full Fashion-MNIST:
+// - pattern (VGG-small x0.5): patterns alone, patterns + connectivity, against magnitude pruning and random
+//   patterns at the same sparsity;
+// - pcnn (VGG-small x0.5): 1-D SPM groups against irregular magnitude pruning (CSR) and filter pruning at
+//   the same sparsity;
+// - admm-nn-s (LeNet-5): irregular pruning to >= 20x then 4-bit values, and column pruning, with the
+//   exported ONNX file checked for zeros exactly where the masks say.
+// Every pruning phase trains on the first --subset train images per epoch (all 60,000 for pretraining)
+// and every accuracy is on the full 10,000 test images. Pretrained fp32 models are cached under
+// bench/.cache/ so reruns skip pretraining. One JSON line per run as it finishes, then the table and the
+// must-show verdicts.
+// Run: node --import tsx bench/methods/pattern-pruner.mjs [--subset 10000] [--only pattern,pcnn,admm-nn-s,pattern-no-admm] [--pretrain-only]
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cacheDir = path.join(here, '..', '.cache');
+const threads = 2;
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const subsetSize = Number(arg('subset', 10000));
+const only = new Set(arg('only', 'pattern,pcnn,admm-nn-s').split(','));
+
+const { createZooModel } = await import('../../src/compute/model/model.ts');
+const { trainClassifier } = await import('../../src/compute/model/train.ts');
+const { evaluateClassifier } = await import('../../src/compute/model/evaluate.ts');
+const { loadDatasetSplits } = await import('../../src/compute/data/load.ts');
+const { datasetParams } = await import('../../nodes/dataset/index.ts');
+const { writeFileAtomic } = await import('../../src/compute/storage/write-atomic.ts');
+const { exportOnnx } = await import('../../src/compute/model/export.ts');
+const { decodeModel } = await import('../../src/compute/onnx/model.ts');
+const { tensorValues } = await import('../../src/compute/onnx/tensor-data.ts');
+const { pruneModel, planPrune } = await import('../../src/compute/prune/prune-model.ts');
+const { patternPrunerParams, pruneConfigOf, pruneFigures } = await import('../../nodes/pattern-pruner/index.ts');
+
+const { train, test } = loadDatasetSplits(datasetParams.parse({ source: 'fashion-mnist' }), { resolvePath: (p) => p });
+if (train.count !== 60000) throw new Error(`the full Fashion-MNIST is not installed (got ${train.count} train images)`);
+
+const baseTrain = { epochs: 1, batchSize: 64, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0, schedule: 'constant', augmentation: 'none', patience: 0, seed: 1, intraOpThreads: threads };
+const log = (m) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
+
+/** The pretrained fp32 model, from the cache or trained now (Adam 1e-3 cosine on all 60,000 images). */
+async function pretrained(architecture, width, epochs) {
+  const file = path.join(cacheDir, `pattern-pruner-${architecture}-w${width}-e${epochs}.v8`);
+  if (existsSync(file)) return v8.deserialize(readFileSync(file));
+  mkdirSync(cacheDir, { recursive: true });
+  const model = createZooModel(train, { architecture, width, seed: 1 });
+  const started = performance.now();
+  const r = await trainClassifier(model, train, { ...baseTrain, epochs, schedule: 'cosine' }, { log });
+  const trained = { ...model, params: r.params, buffers: r.buffers };
+  const acc = (await evaluateClassifier(trained, test, { intraOpThreads: threads })).accuracy;
+  log(`pretrained ${architecture} x${width}: ${(100 * acc).toFixed(2)}% in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  writeFileAtomic(file, v8.serialize(trained));
+  return trained;
+}
+
+const VGG = ['vgg-small', 0.5, 4];
+const LENET = ['lenet5', 1, 6];
+if (process.argv.includes('--pretrain-only')) {
+  await pretrained(...LENET);
+  await pretrained(...VGG);
+  process.exit(0);
+}
+
+const subset = { ...train, name: `${train.name} (first ${subsetSize})`, count: subsetSize, pixels: train.pixels.subarray(0, subsetSize * 784), labels: train.labels.subarray(0, subsetSize) };
+const accuracyOf = async (model) => (await evaluateClassifier(model, test, { intraOpThreads: threads })).accuracy;
+const rows = [];
+const r4 = (v) => Number(v.toFixed(4));
+
+/** One pruning run: the node's params (defaults filled), the method on the subset, figures as the node reports them. */
+async function run(label, model, dense, params) {
+  const p = patternPrunerParams.parse({ batchSize: 64, lr: 1e-3, seed: 1, ...params });
+  const config = { ...pruneConfigOf(p), train: { ...pruneConfigOf(p).train, intraOpThreads: threads } };
+  const started = performance.now();
+  const result = await pruneModel(model, subset, config, { log: (m) => log(`${label} ${m}`) }, planPrune(model, config));
+  const wall = (performance.now() - started) / 1000;
+  const accuracy = await accuracyOf(result.model);
+  const { values, storage } = pruneFigures(result, p);
+  const row = {
+    run: label,
+    method: p.method,
+    model: `${model.architecture.name} x${model.architecture.width}`,
+    sparsity: values.sparsity,
+    conv_weight_reduction: values.conv_weight_reduction,
+    weight_reduction: values.weight_reduction,
+    compression: values.compression,
+    compression_with_index: values.compression_with_index,
+    accuracy: r4(accuracy),
+    accuracy_dense: r4(dense),
+    bytes: Object.fromEntries(Object.entries(storage.totals).map(([f, b]) => [f, b])),
+    epochs: result.phases.reduce((o, ph) => ({ ...o, [ph.phase]: (o[ph.phase] ?? 0) + ph.epochs.length }), {}),
+    wall_s: Number(wall.toFixed(1)),
+  };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+  return { row, result };
+}
+
+const admm = { admmEpochs: 2, rho: 0.01, rhoGrowth: 1.5, retrainEpochs: 2 };
+// The baselines retrain for as many epochs as ADMM and retraining take together: the same training budget.
+const baseline = { retrainEpochs: admm.admmEpochs + admm.retrainEpochs };
+if (only.has('pattern') || only.has('pattern-no-admm') || only.has('pcnn')) {
+  const vgg = await pretrained(...VGG);
+  const dense = await accuracyOf(vgg);
+  log(`VGG-small x0.5 dense: ${(100 * dense).toFixed(2)}%`);
+  if (only.has('pattern')) {
+    const alone = await run('pattern', vgg, dense, { method: 'pattern', patterns: 8, ...admm });
+    await run('magnitude@pattern', vgg, dense, { method: 'magnitude', sparsity: alone.row.sparsity, ...baseline });
+    const conn = await run('pattern+connectivity', vgg, dense, { method: 'pattern', patterns: 8, connectivity: 0.75, ...admm });
+    await run('magnitude@pattern+connectivity', vgg, dense, { method: 'magnitude', sparsity: conn.row.sparsity, ...baseline });
+    await run('random-patterns+connectivity', vgg, dense, { method: 'pattern', patterns: 8, patternLibrary: 'random', connectivity: 0.75, ...admm });
+  }
+  if (only.has('pattern-no-admm')) {
+    // The same masks' kinds without ADMM: hard pruning of the pretrained weights, then retraining for the whole budget.
+    await run('pattern (no ADMM)', vgg, dense, { method: 'pattern', patterns: 8, admmEpochs: 0, ...baseline });
+    await run('pattern+connectivity (no ADMM)', vgg, dense, { method: 'pattern', patterns: 8, connectivity: 0.75, admmEpochs: 0, ...baseline });
+  }
+  if (only.has('pcnn')) {
+    const pcnn = await run('pcnn', vgg, dense, { method: 'pcnn', groupLength: 9, nonZeros: 2, librarySize: 16, ...admm });
+    await run('irregular@pcnn', vgg, dense, { method: 'magnitude', sparsity: pcnn.row.sparsity, ...baseline });
+    await run('filters@pcnn', vgg, dense, { method: 'magnitude', structure: 'filters', sparsity: pcnn.row.sparsity, ...baseline });
+  }
+}
+
+let onnxZerosMatchMasks;
+if (only.has('admm-nn-s')) {
+  const lenet = await pretrained(...LENET);
+  const dense = await accuracyOf(lenet);
+  log(`LeNet-5 dense: ${(100 * dense).toFixed(2)}%`);
+  const lenetAdmm = { admmEpochs: 3, rho: 0.05, rhoGrowth: 1.5, retrainEpochs: 3, quantEpochs: 1 };
+  const pruned = await run('admm-nn-s', lenet, dense, { method: 'admm-nn-s', sparsity: 0.955, scope: 'global', bits: 0, ...lenetAdmm });
+  // Quantisation continues from the pruned model: its masks stay, its kept weights go on a 4-bit grid.
+  const quantised = await run('admm-nn-s+4bit', pruned.result.model, dense, { method: 'admm-nn-s', sparsity: 0.955, scope: 'global', bits: 4, ...lenetAdmm, admmEpochs: 0, retrainEpochs: 0 });
+  const file = decodeModel(exportOnnx(quantised.result.model));
+  onnxZerosMatchMasks = Object.entries(quantised.result.model.compression.masks).every(([name, mask]) => {
+    const w = tensorValues(file.graph.initializer.find((t) => t.name === name));
+    return mask.every((m, i) => (m === 0) === (w[i] === 0));
+  });
+  log(`exported ONNX zeros exactly where the masks say: ${onnxZerosMatchMasks}`);
+  await run('admm-nn-s-columns+4bit', lenet, dense, { method: 'admm-nn-s', sparsity: 0.75, structure: 'columns', bits: 4, ...lenetAdmm });
+  // Where the accuracy holds: irregular at 10x, the same schedule.
+  await run('admm-nn-s@10x+4bit', lenet, dense, { method: 'admm-nn-s', sparsity: 0.905, scope: 'global', bits: 4, ...lenetAdmm });
+}
+
+const find = (label) => rows.find((r) => r.run === label);
+const drop = (r) => r && r4(r.accuracy_dense - r.accuracy);
+const verdicts = {};
+if (find('pattern')) {
+  const a = find('pattern');
+  const c = find('pattern+connectivity');
+  verdicts.pattern_alone_within_0_5_point = drop(a) <= 0.005;
+  verdicts.pattern_connectivity_8x_within_1_point = c.conv_weight_reduction >= 8 && drop(c) <= 0.01;
+  verdicts.pattern_above_magnitude = a.accuracy > find('magnitude@pattern').accuracy && c.accuracy > find('magnitude@pattern+connectivity').accuracy;
+  verdicts.pattern_above_random_patterns = c.accuracy > find('random-patterns+connectivity').accuracy;
+  verdicts.pattern_index_below_csr = a.bytes.pattern.index < a.bytes.csr.index;
+}
+if (find('pcnn')) {
+  const p = find('pcnn');
+  const irr = find('irregular@pcnn');
+  verdicts.pcnn_within_1_point_of_irregular = irr.accuracy - p.accuracy <= 0.01;
+  verdicts.pcnn_index_at_most_quarter_of_csr = p.bytes.spm.index <= irr.bytes.csr.index / 4;
+}
+if (find('admm-nn-s')) {
+  const p = find('admm-nn-s');
+  const q = find('admm-nn-s+4bit');
+  verdicts.admm_20x_within_1_point = p.weight_reduction >= 20 && drop(p) <= 0.01;
+  verdicts.admm_4bit_within_further_1_point = p.accuracy - q.accuracy <= 0.01;
+  verdicts.onnx_zeros_match_masks = onnxZerosMatchMasks;
+}
+console.log(JSON.stringify({ subset: subsetSize, threads, rows, verdicts }, null, 2));
