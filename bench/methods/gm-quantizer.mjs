@@ -38,7 +38,8 @@ const { createZooModel } = await import('../../src/compute/model/model.ts');
 const { trainClassifier } = await import('../../src/compute/model/train.ts');
 const { evaluateClassifier } = await import('../../src/compute/model/evaluate.ts');
 const { hardWeights, initMixture } = await import('../../src/compute/quantize/mixture.ts');
-const { selectLayers, weightLayers } = await import('../../src/compute/quantize/layers.ts');
+const { selectLayers } = await import('../../src/compute/quantize/layers.ts');
+const { weightLayers } = await import('../../src/compute/model/weight-layers.ts');
 const { runNode } = await import('../../tests/helpers/node-context.ts');
 
 const { train, test } = loadDatasetSplits(datasetParams.parse({ source: 'fashion-mnist' }), { resolvePath: (p) => p });

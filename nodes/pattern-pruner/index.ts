@@ -10,11 +10,11 @@ import { renderPatternHistogram } from '../../src/compute/image/pattern-histogra
 import { evaluateClassifier } from '../../src/compute/model/evaluate';
 import { dataMismatch, withStage, type Model } from '../../src/compute/model/model';
 import { NonFiniteLossError } from '../../src/compute/model/train';
-import { remainingMacs } from '../../src/compute/prune/layers';
+import { remainingMacs } from '../../src/compute/model/weight-layers';
 import { planPrune, PruneConfigError, pruneModel, PRUNE_METHODS, type PruneConfig, type PruneResult } from '../../src/compute/prune/prune-model';
 import { measureStorage, type FormatName, type StorageSummary } from '../../src/compute/prune/storage-report';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataMismatch } from '../../src/shared/port-facts';
+import { modelDataIssues } from '../../src/shared/port-facts';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
 
 export const patternPrunerParams = z.object({
@@ -142,13 +142,7 @@ export default defineNode({
     report: { type: 'Report', description: 'Pattern histogram, kept-kernels heatmap, the storage table.' },
   },
   params: patternPrunerParams,
-  infer: (_params, inputs) => {
-    const issues = (['train', 'test'] as const).flatMap((port) => {
-      const message = modelDataMismatch(inputs.model, inputs[port]);
-      return message ? [{ port, message }] : [];
-    });
-    return { outputs: { model: inputs.model ?? {} }, issues };
-  },
+  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'test']) }),
   async execute(ctx) {
     const { model, train, test } = ctx.inputs;
     const p = ctx.params;

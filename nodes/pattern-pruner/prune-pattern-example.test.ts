@@ -3,33 +3,16 @@
 //
 //   fashion -> vgg -> train -> pattern   -> eval-pattern
 //                           -> magnitude -> eval-magnitude
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/index';
-import type { Engine } from '../../src/engine/types';
+import { describe, expect, it } from 'vitest';
 import type { Metrics } from '../../src/shared/values';
+import { exampleHarness } from '../../tests/helpers/example-graph';
 
-const EXAMPLE = path.join(import.meta.dirname, '../../resources/examples/prune-pattern.condense.json');
-let home: string;
-let engine: Engine;
-
-beforeAll(async () => {
-  home = mkdtempSync(path.join(os.tmpdir(), 'condense-prune-example-'));
-  engine = await createEngine({ home, workers: 1 });
-});
-afterAll(async () => {
-  await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const example = exampleHarness();
 
 describe('resources/examples/prune-pattern', () => {
   it('prunes the trained VGG-small by patterns and by magnitude at the same sparsity, and evaluates both', { timeout: 120_000 }, async () => {
-    const loaded = await engine.loadGraphFile(EXAMPLE);
-    expect(loaded.issues).toEqual([]);
-    const graph = structuredClone(loaded.graph);
-    const params = (id: string) => graph.nodes.find((n) => n.id === id)!.params as Record<string, unknown>;
+    const { file, graph, params } = await example.load('prune-pattern');
+    const { engine } = example;
     expect(params('pattern')).toMatchObject({ method: 'pattern', patterns: 8, connectivity: 0 });
     expect(params('magnitude')).toMatchObject({ method: 'magnitude', sparsity: 0.5556 });
     Object.assign(params('fashion'), { bundledMini: true, perClassLimit: 100, testPerClassLimit: 40 });
@@ -38,7 +21,7 @@ describe('resources/examples/prune-pattern', () => {
     Object.assign(params('pattern'), { admmEpochs: 1, retrainEpochs: 1, lr: 0.001 });
     Object.assign(params('magnitude'), { retrainEpochs: 1, lr: 0.001 });
     for (const id of ['eval-pattern', 'eval-magnitude']) params(id).latency = false;
-    const result = await engine.run({ graph, graphPath: EXAMPLE }).done;
+    const result = await engine.run({ graph, graphPath: file }).done;
     expect(result.status).toBe('succeeded');
 
     const read = async (node: string, port = 'metrics') => ((await engine.readObject(result.outputs[node]![port]!.object)) as Metrics).values;

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset.ts';
 import type { Model } from '../model/model.ts';
 import { trainClassifier, type EpochRecord, type TrainHooks, type TrainOptions } from '../model/train.ts';
 import { Admm, type AdmmConstraint } from './admm.ts';
-import { is3x3Conv, weightLayers, type WeightLayer } from './layers.ts';
+import { is3x3Conv, weightLayers, type WeightLayer } from '../model/weight-layers.ts';
 import {
   allMasks,
   bestMaskIds,

@@ -1,30 +1,9 @@
-// Which weights a quantiser touches. Shapes come from recording the model once (parameters are stored
-// flat), and the recording order is the forward order, so "first" and "last" conv mean what they say.
-import { GraphBuilder } from '../graph/graph-builder.ts';
-import { buildModelGraph, type Model } from '../model/model.ts';
-
-export interface WeightLayer {
-  /** The parameter name (`features.conv1.weight`). */
-  name: string;
-  shape: number[];
-  kind: 'conv' | 'linear';
-}
+// Which weights a quantiser touches, chosen from the model's weight layers (model/weight-layers.ts, in
+// forward order, so "first" and "last" conv mean what they say).
+import type { WeightLayer } from '../model/weight-layers.ts';
 
 export const LAYER_SELECTIONS = ['inner-convs', 'all-convs', 'convs+linear', 'list'] as const;
 export type LayerSelection = (typeof LAYER_SELECTIONS)[number];
-
-/** Conv (rank-4) and linear (rank-2) weights of the model, in forward order. */
-export function weightLayers(model: Model): WeightLayer[] {
-  const g = new GraphBuilder({ training: false });
-  buildModelGraph(model, g, { batch: 1, training: false });
-  const out: WeightLayer[] = [];
-  for (const p of g.params.values()) {
-    if (p.dtype !== 'float32') continue;
-    if (p.shape.length === 4) out.push({ name: p.name, shape: [...p.shape], kind: 'conv' });
-    else if (p.shape.length === 2) out.push({ name: p.name, shape: [...p.shape], kind: 'linear' });
-  }
-  return out;
-}
 
 /**
  * The layers a selection names. `inner-convs` is DGMS's default (methods.md section 2, step 1): every

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createZooModel } from '../model/model';
+import { createZooModel } from './model';
 import { flatDataset } from '../../../tests/helpers/datasets';
-import { is3x3Conv, remainingMacs, weightLayers } from './layers';
+import { is3x3Conv, remainingMacs, weightLayers } from './weight-layers';
 
 describe('weightLayers', () => {
   it('lists conv and linear weights in graph order with their dense MACs', () => {

@@ -1,7 +1,8 @@
-// The weight layers of a model as pruning sees them (conv [O, I, kh, kw] and linear [O, I] weights, in
-// build order), and the multiply-accumulates a pruned model still performs.
+// The weight layers of a model as compression methods see them (conv [O, I, kh, kw] and linear [O, I]
+// weights, in the order the forward pass uses them), and the multiply-accumulates a pruned model still
+// performs.
 import { GraphBuilder } from '../graph/graph-builder.ts';
-import { buildModelGraph, type Model } from '../model/model.ts';
+import { buildModelGraph, type Model } from './model.ts';
 
 export interface WeightLayer {
   name: string;
