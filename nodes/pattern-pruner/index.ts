@@ -29,6 +29,10 @@ export const patternPrunerParams = z.object({
   pruneFirstLayer: z.boolean().default(false).meta({ help: 'Prune the first weight layer too (it reads the raw image and holds few weights; left dense by default).' }),
   sparsity: z.number().min(0).max(1).default(0.9).meta({ help: 'magnitude, admm-nn-s: fraction of the weights (or columns / filters) removed.' }),
   scope: z.enum(['layer', 'global']).default('layer').meta({ help: 'magnitude, admm-nn-s (irregular): the sparsity in every layer, or one budget over all pruned layers.' }),
+  layerSparsity: z
+    .record(z.string(), z.number().min(0).max(0.999))
+    .default({})
+    .meta({ help: 'magnitude, admm-nn-s with scope layer: the sparsity of named layers (for example {"fc1.weight": 0.97}), overriding sparsity for them.' }),
   structure: z.enum(['irregular', 'columns', 'filters']).default('irregular').meta({ help: 'magnitude, admm-nn-s: remove single weights, whole GEMM columns, or whole filters.' }),
   patterns: z.number().int().min(4).max(12).default(8).meta({ help: 'pattern: library size K (patterns of 4 of 9 entries, centre kept).' }),
   patternLibrary: z.enum(['frequent', 'random']).default('frequent').meta({ help: 'pattern: the K most frequent patterns of the trained kernels, or K at random (a baseline).' }),
@@ -40,7 +44,14 @@ export const patternPrunerParams = z.object({
   admmEpochs: z.number().int().min(0).max(200).default(3).meta({ help: 'ADMM training epochs before hard pruning (not used by magnitude).', unit: 'epochs' }),
   rho: z.number().positive().max(10).default(0.001).meta({ help: 'ADMM penalty at the start (ADMM-NN-S: 1e-3).' }),
   rhoGrowth: z.number().min(1).max(10).default(1.3).meta({ help: 'Factor on rho at each Z/U update.' }),
-  admmInterval: z.number().int().min(1).max(50).default(1).meta({ help: 'Epochs between ADMM Z/U updates.', unit: 'epochs' }),
+  admmInterval: z.number().int().min(1).max(50).default(1).meta({ help: 'Epochs between ADMM Z/U updates (used when admmIntervalSteps is 0).', unit: 'epochs' }),
+  admmIntervalSteps: z
+    .number()
+    .int()
+    .min(0)
+    .max(100000)
+    .default(150)
+    .meta({ help: 'Optimizer steps between ADMM Z/U updates (rho grows at each); 0: every admmInterval epochs.', unit: 'steps' }),
   retrainEpochs: z.number().int().min(0).max(200).default(2).meta({ help: 'Masked retraining epochs after hard pruning.', unit: 'epochs' }),
   quantEpochs: z.number().int().min(0).max(200).default(1).meta({ help: 'admm-nn-s: ADMM quantisation epochs (then three one-epoch snapping stages).', unit: 'epochs' }),
   batchSize: z.number().int().min(1).max(4096).default(64).meta({ help: 'Images per step.', unit: 'images' }),

@@ -38,4 +38,25 @@ describe('ADMM', () => {
     admm.addProximalGradient(new Map([['w', w]]), grads);
     expect([...grads.get('w')!]).toEqual([1, 2]); // 2 constraints x 0.5 x (W - 0 + 0)
   });
+
+  it('with intervalSteps updates Z and U every N optimizer steps (rho grows per update), not per epoch', async () => {
+    const a = Float32Array.from([3, -0.2, 0.5, -2.5, 0.1, 1.5, -0.05, 0.3]);
+    const sparse: AdmmConstraint = { name: 'sparsity', layers: ['w'], project: (v) => new Map([['w', applyMask(v.get('w')!, topKMask(v.get('w')!, 3))]]) };
+    const w = a.slice();
+    const admm = new Admm({ w }, [sparse], { rho: 0.05, growth: 1.5, interval: 1, intervalSteps: 50 });
+    const hooks = admm.hooks();
+    const params = new Map([['w', w]]);
+    for (let step = 0; step < 750; step++) {
+      const grads = new Map([['w', w.map((v, i) => 2 * (v - a[i]!))]]);
+      hooks.beforeUpdate!(params, grads, step);
+      const g = grads.get('w')!;
+      for (let i = 0; i < w.length; i++) w[i]! -= 0.05 * g[i]!;
+    }
+    // Updates before steps 50, 100, ..., 700: 14, and none from the epoch hook.
+    expect(admm.rho).toBeCloseTo(0.05 * 1.5 ** 14, 6);
+    const extra = await hooks.onEpoch!(1, { params: { w: w.slice() }, buffers: {} });
+    expect(admm.rho).toBeCloseTo(0.05 * 1.5 ** 14, 6);
+    expect(extra!['admm_sparsity/w']!).toBeLessThan(0.05);
+    for (const i of [1, 2, 4, 6, 7]) expect(Math.abs(w[i]!)).toBeLessThan(0.05);
+  });
 });

@@ -2,7 +2,10 @@
 // PCONV arXiv 1909.05073 section 4): minimise f(W) subject to W in S_c for each constraint c, with an
 // auxiliary copy Z_c and a scaled dual U_c per constraint and layer.
 //   W-step: SGD on f(W) + sum_c rho/2 ||W - Z_c + U_c||^2      (trainClassifier, proximal term in beforeUpdate)
-//   Z_c = project_c(W + U_c);  U_c += W - Z_c;  rho *= growth  (every `interval` epochs, in onEpoch)
+//   Z_c = project_c(W + U_c);  U_c += W - Z_c;  rho *= growth  (every `intervalSteps` steps in beforeUpdate,
+//   or every `interval` epochs in onEpoch when intervalSteps is 0). Updating Z/U a few times per epoch rather
+//   than once lets the duals accumulate within a short ADMM budget: with one update per epoch, two epochs
+//   give two dual steps, too few for W to approach the set (measured: nodes/pattern-pruner/README.md).
 import type { TrainHooks } from '../model/train.ts';
 
 export interface AdmmConstraint {
@@ -19,8 +22,10 @@ export interface AdmmSchedule {
   rho: number;
   /** Factor applied to rho at each Z/U update (ADMM-NN-S: 1.3). */
   growth: number;
-  /** Epochs between Z/U updates. */
+  /** Epochs between Z/U updates (used when intervalSteps is 0 or absent). */
   interval: number;
+  /** Optimizer steps between Z/U updates; 0 or absent: per `interval` epochs. */
+  intervalSteps?: number;
 }
 
 interface ConstraintState {
@@ -67,17 +72,18 @@ export class Admm {
   }
 
   /** Z = project(W + U), U += W - Z, rho grows. */
-  update(params: Readonly<Record<string, Float32Array>>): void {
+  update(params: Readonly<Record<string, Float32Array>> | ReadonlyMap<string, Float32Array>): void {
+    const at = (name: string): Float32Array => (params instanceof Map ? params.get(name)! : (params as Record<string, Float32Array>)[name]!);
     for (const state of this.states) {
       const shifted = new Map<string, Float32Array>();
       for (const name of state.constraint.layers) {
-        const w = params[name]!;
+        const w = at(name);
         const u = state.u.get(name)!;
         shifted.set(name, w.map((v, i) => v + u[i]!));
       }
       state.z = state.constraint.project(shifted);
       for (const name of state.constraint.layers) {
-        const w = params[name]!;
+        const w = at(name);
         const z = state.z.get(name)!;
         const u = state.u.get(name)!;
         for (let i = 0; i < w.length; i++) u[i]! += w[i]! - z[i]!;
@@ -100,12 +106,18 @@ export class Admm {
     return out;
   }
 
-  /** The trainClassifier hooks: proximal term before each update, Z/U update and residual curves per epoch. */
+  /** The trainClassifier hooks: proximal term before each update, Z/U update (per steps or epochs), residual curves per epoch. */
   hooks(): Pick<TrainHooks, 'beforeUpdate' | 'onEpoch'> {
+    const every = this.schedule.intervalSteps ?? 0;
+    let steps = 0;
     return {
-      beforeUpdate: (params, grads) => this.addProximalGradient(params, grads),
+      beforeUpdate: (params, grads) => {
+        if (every > 0 && steps > 0 && steps % every === 0) this.update(params);
+        steps++;
+        this.addProximalGradient(params, grads);
+      },
       onEpoch: async (epoch, state) => {
-        if (epoch % this.schedule.interval === 0) this.update(state.params);
+        if (every === 0 && epoch % this.schedule.interval === 0) this.update(state.params);
         return { ...this.residuals(state.params), admm_rho: this.rho };
       },
     };

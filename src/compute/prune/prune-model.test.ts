@@ -148,5 +148,18 @@ describe('pruneModel', () => {
     expect(error(() => planPrune(vgg, { ...base, pruneFirstLayer: true, connectivity: 0.95 })).message).toMatch(/removes all 8 kernels of features.conv0.weight/);
     expect(error(() => planPrune(vgg, { ...base, method: 'magnitude', structure: 'filters', sparsity: 0.95 })).message).toMatch(/leaves features.conv1.weight \(8 filters\) empty/);
     expect(error(() => planPrune(vgg, { ...base, method: 'pcnn', nonZeros: 9 })).param).toBe('nonZeros');
+    expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', layerSparsity: { 'conv1.weight': 0.5 } })).message).toMatch(/layerSparsity names conv1.weight, which is not a pruned layer/);
+    expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', layerSparsity: { 'fc1.weight': 1 } })).param).toBe('layerSparsity');
+    expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', scope: 'global', layerSparsity: { 'fc1.weight': 0.9 } })).message).toMatch(/use scope layer/);
+  });
+
+  it('layerSparsity sets the rate of named layers, the others keep sparsity', async () => {
+    const lenet = createZooModel(train, { architecture: 'lenet5', width: 0.5 });
+    const result = await pruneModel(lenet, train, { ...base, method: 'magnitude', sparsity: 0.5, layerSparsity: { 'fc1.weight': 0.9 }, layers: 'conv+linear', retrainEpochs: 0 });
+    for (const l of result.layers) {
+      const kept = l.mask.reduce((n, v) => n + v, 0);
+      const rate = l.name === 'fc1.weight' ? 0.9 : 0.5;
+      expect(kept).toBe(l.mask.length - Math.round(rate * l.mask.length));
+    }
   });
 });

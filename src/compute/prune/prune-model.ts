@@ -8,7 +8,7 @@
 import type { Dataset } from '../data/dataset.ts';
 import type { Model } from '../model/model.ts';
 import { trainClassifier, type EpochRecord, type TrainHooks, type TrainOptions } from '../model/train.ts';
-import { Admm, type AdmmConstraint } from './admm.ts';
+import { Admm, type AdmmConstraint, type AdmmSchedule } from './admm.ts';
 import { is3x3Conv, weightLayers, type WeightLayer } from '../model/weight-layers.ts';
 import {
   allMasks,
@@ -49,6 +49,8 @@ export interface PruneConfig {
   sparsity: number;
   /** magnitude, admm-nn-s: the sparsity per layer, or one budget over all pruned layers. */
   scope: 'layer' | 'global';
+  /** magnitude, admm-nn-s with scope layer: the sparsity of named layers, overriding `sparsity` (ADMM-NN sets a rate per layer). */
+  layerSparsity?: Readonly<Record<string, number>>;
   /** magnitude, admm-nn-s: irregular weights, or whole GEMM columns / filters. */
   structure: 'irregular' | Structure;
   /** pattern: library size K. */
@@ -67,6 +69,8 @@ export interface PruneConfig {
   rho: number;
   rhoGrowth: number;
   admmInterval: number;
+  /** Optimizer steps between Z/U updates (0: every admmInterval epochs). */
+  admmIntervalSteps?: number;
   retrainEpochs: number;
   /** admm-nn-s: ADMM quantisation epochs, then the snapping stages. */
   quantEpochs: number;
@@ -166,6 +170,13 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   }
   // magnitude / admm-nn-s: the sparsity must leave every layer something.
   if (config.sparsity >= 1) throw new PruneConfigError(`sparsity ${config.sparsity} removes every weight; it must be below 1`, 'sparsity');
+  if (Object.keys(config.layerSparsity ?? {}).length > 0 && config.scope === 'global' && config.structure === 'irregular')
+    throw new PruneConfigError('layerSparsity sets rates per layer, and scope global spreads one budget over all layers; use scope layer', 'layerSparsity');
+  for (const [name, rate] of Object.entries(config.layerSparsity ?? {})) {
+    if (!layers.some((l) => l.name === name))
+      throw new PruneConfigError(`layerSparsity names ${name}, which is not a pruned layer of ${model.name} (pruned: ${layers.map((l) => l.name).join(', ')})`, 'layerSparsity');
+    if (!(rate >= 0 && rate < 1)) throw new PruneConfigError(`layerSparsity ${name}: ${rate} must be at least 0 and below 1`, 'layerSparsity');
+  }
   const masks = sparsityMasks(new Map(layers.map((l) => [l.name, model.params[l.name]!])), layers, config);
   for (const l of layers) {
     if (!masks.get(l.name)!.some((v) => v === 1)) {
@@ -179,10 +190,11 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
 /** ADMM-NN-S pruning projection (and magnitude pruning's masks): top-|w| per layer or global, or top-norm columns / filters. */
 function sparsityMasks(values: ReadonlyMap<string, Float32Array>, layers: readonly WeightLayer[], config: PruneConfig): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
+  const rate = (name: string): number => config.layerSparsity?.[name] ?? config.sparsity;
   if (config.structure !== 'irregular') {
     for (const l of layers) {
       const units = structuredUnits(l.shape, config.structure);
-      out.set(l.name, structuredMask(values.get(l.name)!, l.shape, config.structure, weightsKept(units, config.sparsity)));
+      out.set(l.name, structuredMask(values.get(l.name)!, l.shape, config.structure, weightsKept(units, rate(l.name))));
     }
     return out;
   }
@@ -195,7 +207,7 @@ function sparsityMasks(values: ReadonlyMap<string, Float32Array>, layers: readon
     layers.forEach((l, i) => out.set(l.name, masks[i]!));
     return out;
   }
-  for (const l of layers) out.set(l.name, topKMask(values.get(l.name)!, weightsKept(count(l.shape), config.sparsity)));
+  for (const l of layers) out.set(l.name, topKMask(values.get(l.name)!, weightsKept(count(l.shape), rate(l.name))));
   return out;
 }
 
@@ -309,7 +321,7 @@ export async function pruneModel(model: Model, train: Dataset, config: PruneConf
 
   let current = model;
   if (config.method !== 'magnitude' && config.admmEpochs > 0) {
-    const admm = new Admm(current.params, admmConstraints(plan, config), { rho: config.rho, growth: config.rhoGrowth, interval: config.admmInterval });
+    const admm = new Admm(current.params, admmConstraints(plan, config), admmSchedule(config));
     current = await phase('admm', current, config.admmEpochs, admm.hooks());
   }
   const values = new Map(plan.layers.map((l) => [l.name, current.params[l.name]!]));
@@ -323,6 +335,8 @@ export async function pruneModel(model: Model, train: Dataset, config: PruneConf
 }
 
 type Phase = (name: PhaseRecord['phase'], start: Model, epochs: number, extra?: Pick<TrainHooks, 'beforeUpdate' | 'afterUpdate' | 'onEpoch'>) => Promise<Model>;
+
+const admmSchedule = (config: PruneConfig): AdmmSchedule => ({ rho: config.rho, growth: config.rhoGrowth, interval: config.admmInterval, intervalSteps: config.admmIntervalSteps ?? 0 });
 
 /**
  * ADMM-NN-S quantisation: q per layer by a scan, ADMM towards the grid on the kept weights, then
@@ -340,7 +354,7 @@ async function quantize(start: Model, layers: PrunedLayer[], config: PruneConfig
   };
   let current = start;
   if (config.quantEpochs > 0) {
-    const admm = new Admm(current.params, [grid], { rho: config.rho, growth: config.rhoGrowth, interval: config.admmInterval });
+    const admm = new Admm(current.params, [grid], admmSchedule(config));
     current = await phase('admm-quant', current, config.quantEpochs, admm.hooks());
   }
   for (const fraction of SNAP_STAGES) {
