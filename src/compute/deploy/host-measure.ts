@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../data/dataset.ts';
 import { asModelInput } from '../model/evaluate.ts';
 import type { Model } from '../model/model.ts';
-import { DataType, IR_VERSION, type ModelProto, type TensorProto } from '../onnx/model.ts';
+import { DataType, modelProtoOf, type ModelProto, type TensorProto } from '../onnx/model.ts';
 import { classifyBatch } from '../ort/batches.ts';
 import { createSession, runSession } from '../ort/session.ts';
 import type { TargetProfile } from './targets.ts';
@@ -135,24 +135,14 @@ export function argmaxRows(logits: Float32Array, k: number): Int32Array {
 // --- achieved peaks of this machine -------------------------------------------------------------
 
 function singleOpModel(opType: string, inputs: [string, number, number[]][], output: [string, number, number[]], initializer: TensorProto[] = []): ModelProto {
-  return {
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: 18 }],
-    producerName: 'condense',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 1,
-    docString: '',
-    metadataProps: [],
-    graph: {
-      name: opType,
-      node: [{ name: opType, opType, domain: '', input: inputs.map((i) => i[0]), output: [output[0]], attribute: [] }],
-      initializer,
-      input: inputs.map(([name, elemType, shape]) => ({ name, elemType, shape })),
-      output: [{ name: output[0], elemType: output[1], shape: output[2] }],
-      valueInfo: [],
-    },
-  };
+  return modelProtoOf({
+    name: opType,
+    node: [{ name: opType, opType, domain: '', input: inputs.map((i) => i[0]), output: [output[0]], attribute: [] }],
+    initializer,
+    input: inputs.map(([name, elemType, shape]) => ({ name, elemType, shape })),
+    output: [{ name: output[0], elemType: output[1], shape: output[2] }],
+    valueInfo: [],
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import {
   AttributeType,
   encodeModel,
-  IR_VERSION,
+  modelProtoOf,
   type AttributeProto,
   type Dim,
   type ModelProto,
@@ -323,15 +323,8 @@ export class GraphBuilder {
       initializers.push(tensorProto(name, info.dtype, info.shape, values));
     }
 
-    return {
-      irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
-      producerName: 'condense',
-      producerVersion: '0.1.0',
-      domain: '',
-      modelVersion: 0,
-      docString: options.docString ?? '',
-      graph: {
+    return modelProtoOf(
+      {
         name: options.graphName ?? 'condense',
         node: nodeProtos,
         initializer: initializers,
@@ -339,10 +332,15 @@ export class GraphBuilder {
         output: outputEntries.map(([outName, t]) => ({ ...this.valueInfoProto(t.name, batchDim), name: outName })),
         valueInfo: [],
       },
-      metadataProps: Object.entries(options.metadata ?? {})
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, value]) => ({ key, value })),
-    };
+      {
+        opset: OPSET,
+        producerVersion: '0.1.0',
+        docString: options.docString ?? '',
+        metadataProps: Object.entries(options.metadata ?? {})
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, value]) => ({ key, value })),
+      },
+    );
   }
 
   private valueInfoProto(name: string, batchDim?: string): ValueInfoProto {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeType, DataType, decodeModel, encodeModel, IR_VERSION, type ModelProto } from '../onnx/model.ts';
+import { AttributeType, DataType, decodeModel, encodeModel, modelProtoOf, type ModelProto } from '../onnx/model.ts';
 import { initialState, TrainStep } from '../ort/compiled-graph.ts';
 import { createSession, runSession, type HostTensor } from '../ort/session.ts';
 import { GraphBuilder } from './graph-builder.ts';
@@ -14,19 +14,7 @@ const input = (n: number): HostTensor => ({
 });
 
 /** A model of one graph in the default domain at the given opset, as another tool would write it. */
-function modelOf(opset: number, graph: ModelProto['graph']): ModelProto {
-  return {
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: opset }],
-    producerName: '',
-    producerVersion: '',
-    domain: '',
-    modelVersion: 0,
-    docString: '',
-    graph,
-    metadataProps: [],
-  };
-}
+const modelOf = (opset: number, graph: ModelProto['graph']): ModelProto => modelProtoOf(graph, { opset, producerName: '' });
 
 describe('importModel', () => {
   it('imports an exported model: same outputs, parameters and buffers by name, and it trains', async () => {

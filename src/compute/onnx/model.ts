@@ -131,6 +131,32 @@ export interface ModelProto {
   metadataProps: StringEntry[];
 }
 
+/** The header fields of a model beyond its graph; unset ones get the values every writer here uses. */
+export interface ModelHeader {
+  /** Default-domain opset (default 18). */
+  opset?: number;
+  producerName?: string;
+  producerVersion?: string;
+  modelVersion?: number;
+  docString?: string;
+  metadataProps?: StringEntry[];
+}
+
+/** A model of one graph in the default domain. */
+export function modelProtoOf(graph: GraphProto, header: ModelHeader = {}): ModelProto {
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: header.opset ?? 18 }],
+    producerName: header.producerName ?? 'condense',
+    producerVersion: header.producerVersion ?? '',
+    domain: '',
+    modelVersion: header.modelVersion ?? 0,
+    docString: header.docString ?? '',
+    graph,
+    metadataProps: header.metadataProps ?? [],
+  };
+}
+
 // ---------------------------------------------------------------- encoding
 
 function writeTensor(w: ProtoWriter, t: TensorProto): void {

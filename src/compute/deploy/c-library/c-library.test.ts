@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportModelProto } from '../../model/export.ts';
 import { CLASSIFIER_NAMES, createZooModel, type Model } from '../../model/model.ts';
-import { AttributeType, DataType, IR_VERSION, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../../onnx/model.ts';
+import { AttributeType, DataType, modelProtoOf, type AttributeProto, type ModelProto, type NodeProto, type TensorProto } from '../../onnx/model.ts';
 import { tensorProto } from '../../onnx/tensor-data.ts';
 import { createSession, runSession } from '../../ort/session.ts';
 import { buildCLibrary, generateCLibrary, runCLibrary, UnsupportedOpError, type BuildOptions, type BuiltLibrary, type CLibrary } from './index.ts';
@@ -261,24 +261,14 @@ function node(opType: string, input: string[], output: string[], attribute: Attr
 }
 
 function model(nodes: NodeProto[], initializer: TensorProto[], inputShape: number[], output = 'y'): ModelProto {
-  return {
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: 18 }],
-    producerName: 'condense-test',
-    producerVersion: '0',
-    domain: '',
-    modelVersion: 1,
-    docString: '',
-    graph: {
-      name: 'handmade',
-      node: nodes,
-      initializer,
-      input: [{ name: 'x', elemType: DataType.FLOAT, shape: ['N', ...inputShape.slice(1)] }],
-      output: [{ name: output, elemType: DataType.FLOAT }],
-      valueInfo: [],
-    },
-    metadataProps: [],
-  };
+  return modelProtoOf({
+    name: 'handmade',
+    node: nodes,
+    initializer,
+    input: [{ name: 'x', elemType: DataType.FLOAT, shape: ['N', ...inputShape.slice(1)] }],
+    output: [{ name: output, elemType: DataType.FLOAT }],
+    valueInfo: [],
+  });
 }
 
 function randomTensor(name: string, dims: number[], seed: number, lo = -1, hi = 1): TensorProto {
