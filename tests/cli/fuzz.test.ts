@@ -6,21 +6,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main';
 import { NODE_PACK, ROOT, runCli, tempDir } from './helpers';
+import { createRng as rng } from '../../src/compute/graph/init';
 
 const VARIANTS = 600;
 const BASE_GRAPH = path.join(ROOT, 'tests', 'fixtures', 'graphs', 'v1.condense.json');
-
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];

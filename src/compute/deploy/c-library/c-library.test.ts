@@ -10,6 +10,7 @@ import { AttributeType, DataType, modelProtoOf, type AttributeProto, type ModelP
 import { tensorProto } from '../../onnx/tensor-data.ts';
 import { createSession, runSession } from '../../ort/session.ts';
 import { buildCLibrary, generateCLibrary, runCLibrary, UnsupportedOpError, type BuildOptions, type BuiltLibrary, type CLibrary } from './index.ts';
+import { createRng as rng } from '../../graph/init.ts';
 
 const hasTool = (tool: string): boolean => !spawnSync(tool, ['--version']).error;
 const hasGcc = hasTool('gcc');
@@ -24,17 +25,6 @@ function tempDir(): string {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rgb16 = { shape: [3, 16, 16] as [number, number, number], classes: ['a', 'b', 'c', 'd'], normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } };
 
