@@ -63,19 +63,16 @@ export const NodeSparklines = memo(function NodeSparklines({ nodeId }: { nodeId:
   );
 });
 
-function tablesOf(outputs: Record<string, { type: string } & Record<string, unknown>> | undefined): Table[] {
-  const tables: Table[] = [];
-  for (const summary of Object.values(outputs ?? {})) {
-    if (summary.type === 'Metrics' && Array.isArray(summary.tables)) tables.push(...(summary.tables as Table[]));
-  }
-  return tables;
+/** The items of one list field (`tables`, `badges`) over a node's output summaries of one port type. */
+function listOf<T>(outputs: Record<string, { type: string } & Record<string, unknown>> | undefined, type: string, field: string): T[] {
+  return Object.values(outputs ?? {}).flatMap((summary) => (summary.type === type && Array.isArray(summary[field]) ? (summary[field] as T[]) : []));
 }
 
 const TABLE_ROWS = 6;
 
 export const NodeMetricTables = memo(function NodeMetricTables({ nodeId }: { nodeId: string }) {
   const outputs = useRun((s) => s.nodes[nodeId]?.outputs);
-  const tables = tablesOf(outputs);
+  const tables = listOf<Table>(outputs, 'Metrics', 'tables');
   if (tables.length === 0) return null;
   return (
     // Folded into one line by default: tables can be long, and open ones would push the node over its neighbours.
@@ -113,18 +110,11 @@ export const NodeMetricTables = memo(function NodeMetricTables({ nodeId }: { nod
   );
 });
 
-function badgesOf(outputs: Record<string, { type: string } & Record<string, unknown>> | undefined): Badge[] {
-  const badges: Badge[] = [];
-  for (const summary of Object.values(outputs ?? {})) {
-    if (summary.type === 'Report' && Array.isArray(summary.badges)) badges.push(...(summary.badges as Badge[]));
-  }
-  return badges;
-}
 
 /** Pass/fail verdicts of a Report (deployment budgets), one chip each; the detail says by how much. */
 export const NodeBadges = memo(function NodeBadges({ nodeId }: { nodeId: string }) {
   const outputs = useRun((s) => s.nodes[nodeId]?.outputs);
-  const badges = badgesOf(outputs);
+  const badges = listOf<Badge>(outputs, 'Report', 'badges');
   if (badges.length === 0) return null;
   return (
     <div className="node-badges" data-testid={`node-badges-${nodeId}`}>
