@@ -62,6 +62,15 @@ describe('condense.prune.pattern', () => {
     expect(outputs.metrics.tables[2]!.rows.map((r) => r[0])).toEqual(['retrain']);
   });
 
+  it('structured pruning is stored as kept filters whole: a bitmap index, far below CSR', { timeout: 30_000 }, async () => {
+    const { outputs } = await runNode(node, { inputs: { model: vgg, train, test }, params: { method: 'magnitude', structure: 'filters', sparsity: 0.5, retrainEpochs: 1, batchSize: 32 } });
+    const v = outputs.metrics.values;
+    expect(v.sparsity).toBeCloseTo(0.5, 2);
+    expect(v.bytes_units_index).toBeLessThan(v.bytes_csr_index! / 20);
+    expect(v.compression_with_index).toBeGreaterThan(1.9);
+    expect(outputs.report.tables[0]!.rows.map((r) => r[0])).toEqual(['dense', 'csr', 'units']);
+  });
+
   it('refuses bad input before any training', async () => {
     const fail = async (inputs: { model: Model; train: Dataset; test: Dataset }, params: Record<string, unknown>) => {
       const error = await runNode(node, { inputs, params }).catch((e) => e);

@@ -151,6 +151,22 @@ describe('pruneModel', () => {
     expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', layerSparsity: { 'conv1.weight': 0.5 } })).message).toMatch(/layerSparsity names conv1.weight, which is not a pruned layer/);
     expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', layerSparsity: { 'fc1.weight': 1 } })).param).toBe('layerSparsity');
     expect(error(() => planPrune(lenet, { ...base, method: 'admm-nn-s', scope: 'global', layerSparsity: { 'fc1.weight': 0.9 } })).message).toMatch(/use scope layer/);
+    expect(error(() => planPrune(vgg, { ...base, layerConnectivity: { 'fc.weight': 0.5 } })).message).toMatch(/layerConnectivity names fc.weight, which is not a pruned layer/);
+    const emptied = error(() => planPrune(vgg, { ...base, connectivity: 0.5, layerConnectivity: { 'features.conv1.weight': 0.995 } }));
+    expect(emptied.param).toBe('layerConnectivity');
+    expect(emptied.message).toMatch(/removes all 64 kernels of features.conv1.weight/);
+  });
+
+  it('layerConnectivity sets the kernels kept in named layers, the others keep connectivity', { timeout: 60_000 }, async () => {
+    const vgg = createZooModel(train, { architecture: 'vgg-small', width: 0.25 });
+    const rates: Record<string, number> = { 'features.conv1.weight': 0.25, 'features.conv5.weight': 0.875 };
+    const result = await pruneModel(vgg, train, { ...base, connectivity: 0.5, layerConnectivity: rates, admmEpochs: 1, retrainEpochs: 0 });
+    for (const l of result.layers) {
+      const kernels = l.shape[0]! * l.shape[1]!;
+      let kept = 0;
+      for (let k = 0; k < kernels; k++) if (l.mask.subarray(9 * k, 9 * k + 9).some((v) => v === 1)) kept++;
+      expect(kept, l.name).toBe(kernels - Math.round((rates[l.name] ?? 0.5) * kernels));
+    }
   });
 
   it('layerSparsity sets the rate of named layers, the others keep sparsity', async () => {

@@ -59,6 +59,8 @@ export interface PruneConfig {
   patternLibrary: 'frequent' | 'random';
   /** pattern: fraction of kernels removed per layer (connectivity pruning). */
   connectivity: number;
+  /** pattern: the connectivity rate of named layers, overriding `connectivity` (PCONV sets a rate per layer). */
+  layerConnectivity?: Readonly<Record<string, number>>;
   /** pcnn: group length L, non-zeros per group n, library size P. */
   groupLength: number;
   nonZeros: number;
@@ -152,10 +154,12 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   }
   const weights = layers.map((l) => model.params[l.name]!);
   if (config.method === 'pattern') {
+    checkLayerRates(config.layerConnectivity, 'layerConnectivity', layers, model);
     for (const l of layers) {
       const kernels = l.shape[0]! * l.shape[1]!;
-      if (kernelsKept(kernels, config.connectivity) < 1)
-        throw new PruneConfigError(`connectivity ${config.connectivity} removes all ${kernels} kernels of ${l.name}; use a lower rate`, 'connectivity');
+      const rate = connectivityOf(config, l.name);
+      const param = config.layerConnectivity?.[l.name] === undefined ? 'connectivity' : 'layerConnectivity';
+      if (kernelsKept(kernels, rate) < 1) throw new PruneConfigError(`connectivity ${rate} removes all ${kernels} kernels of ${l.name}; use a lower rate`, param);
     }
     const library = config.patternLibrary === 'random' ? randomPatternLibrary(config.patterns, config.train.seed) : extractPatternLibrary(weights, config.patterns);
     return { layers, allLayers, library };
@@ -172,11 +176,7 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   if (config.sparsity >= 1) throw new PruneConfigError(`sparsity ${config.sparsity} removes every weight; it must be below 1`, 'sparsity');
   if (Object.keys(config.layerSparsity ?? {}).length > 0 && config.scope === 'global' && config.structure === 'irregular')
     throw new PruneConfigError('layerSparsity sets rates per layer, and scope global spreads one budget over all layers; use scope layer', 'layerSparsity');
-  for (const [name, rate] of Object.entries(config.layerSparsity ?? {})) {
-    if (!layers.some((l) => l.name === name))
-      throw new PruneConfigError(`layerSparsity names ${name}, which is not a pruned layer of ${model.name} (pruned: ${layers.map((l) => l.name).join(', ')})`, 'layerSparsity');
-    if (!(rate >= 0 && rate < 1)) throw new PruneConfigError(`layerSparsity ${name}: ${rate} must be at least 0 and below 1`, 'layerSparsity');
-  }
+  checkLayerRates(config.layerSparsity, 'layerSparsity', layers, model);
   const masks = sparsityMasks(new Map(layers.map((l) => [l.name, model.params[l.name]!])), layers, config);
   for (const l of layers) {
     if (!masks.get(l.name)!.some((v) => v === 1)) {
@@ -186,6 +186,17 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   }
   return { layers, allLayers };
 }
+
+/** Rates per named layer (layerSparsity, layerConnectivity): each name a pruned layer, each rate in [0, 1). */
+function checkLayerRates(rates: Readonly<Record<string, number>> | undefined, param: string, layers: readonly WeightLayer[], model: Model): void {
+  for (const [name, rate] of Object.entries(rates ?? {})) {
+    if (!layers.some((l) => l.name === name))
+      throw new PruneConfigError(`${param} names ${name}, which is not a pruned layer of ${model.name} (pruned: ${layers.map((l) => l.name).join(', ')})`, param);
+    if (!(rate >= 0 && rate < 1)) throw new PruneConfigError(`${param} ${name}: ${rate} must be at least 0 and below 1`, param);
+  }
+}
+
+const connectivityOf = (config: PruneConfig, name: string): number => config.layerConnectivity?.[name] ?? config.connectivity;
 
 /** ADMM-NN-S pruning projection (and magnitude pruning's masks): top-|w| per layer or global, or top-norm columns / filters. */
 function sparsityMasks(values: ReadonlyMap<string, Float32Array>, layers: readonly WeightLayer[], config: PruneConfig): Map<string, Uint8Array> {
@@ -220,9 +231,10 @@ function methodMasks(values: ReadonlyMap<string, Float32Array>, plan: PlannedPru
       const w = values.get(l.name)!;
       const patternIds = bestMaskIds(w, length, plan.library!);
       let mask = groupMaskOf(length, plan.library!, patternIds, w.length);
-      if (config.method === 'pattern' && config.connectivity > 0) {
+      const rate = connectivityOf(config, l.name);
+      if (config.method === 'pattern' && rate > 0) {
         // PCONV: remove the kernels of least L2 norm among the pattern-pruned ones.
-        const kept = keptKernels(applyMask(w, mask), KERNEL_SIZE, kernelsKept(w.length / KERNEL_SIZE, config.connectivity));
+        const kept = keptKernels(applyMask(w, mask), KERNEL_SIZE, kernelsKept(w.length / KERNEL_SIZE, rate));
         const conn = kernelMask(kept, KERNEL_SIZE);
         mask = mask.map((m, i) => m & conn[i]!);
       }
@@ -237,15 +249,18 @@ function methodMasks(values: ReadonlyMap<string, Float32Array>, plan: PlannedPru
 /** The method's ADMM constraints (PCONV: pattern and connectivity sets; PCNN: SPM set; ADMM-NN-S: sparsity set). */
 function admmConstraints(plan: PlannedPrune, config: PruneConfig): AdmmConstraint[] {
   const names = plan.layers.map((l) => l.name);
-  const perLayer = (name: string, f: (w: Float32Array, layer: WeightLayer) => Uint8Array): AdmmConstraint => ({
+  const perLayer = (name: string, f: (w: Float32Array, layer: WeightLayer) => Uint8Array, only = plan.layers): AdmmConstraint => ({
     name,
-    layers: names,
-    project: (values) => new Map(plan.layers.map((l) => [l.name, applyMask(values.get(l.name)!, f(values.get(l.name)!, l))])),
+    layers: only.map((l) => l.name),
+    project: (values) => new Map(only.map((l) => [l.name, applyMask(values.get(l.name)!, f(values.get(l.name)!, l))])),
   });
   if (config.method === 'pattern') {
     const constraints = [perLayer('pattern', (w) => groupMaskOf(KERNEL_SIZE, plan.library!, bestMaskIds(w, KERNEL_SIZE, plan.library!), w.length))];
-    if (config.connectivity > 0)
-      constraints.push(perLayer('connectivity', (w) => kernelMask(keptKernels(w, KERNEL_SIZE, kernelsKept(w.length / KERNEL_SIZE, config.connectivity)), KERNEL_SIZE)));
+    const connected = plan.layers.filter((l) => connectivityOf(config, l.name) > 0);
+    if (connected.length > 0)
+      constraints.push(
+        perLayer('connectivity', (w, l) => kernelMask(keptKernels(w, KERNEL_SIZE, kernelsKept(w.length / KERNEL_SIZE, connectivityOf(config, l.name))), KERNEL_SIZE), connected),
+      );
     return constraints;
   }
   if (config.method === 'pcnn') return [perLayer('spm', (w) => groupMaskOf(config.groupLength, plan.library!, bestMaskIds(w, config.groupLength, plan.library!), w.length))];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../graph/init.ts';
-import { decodeLayer, encodeCsr, encodeDense, encodePattern, encodeSpm, type ValueCoding } from './storage-formats.ts';
+import { decodeLayer, encodeCsr, encodeDense, encodePattern, encodeSpm, encodeUnits, type ValueCoding } from './storage-formats.ts';
 
 // Four 3x3 patterns (centre, bit 4, always kept): a cross arm and three corners each.
 const PATTERNS = [0b000111010, 0b010110010, 0b000011011, 0b110010010].map((m) => m | 0b000010000);
@@ -68,6 +68,29 @@ describe('storage formats', () => {
     // 64 two-bit ids (16 bytes) + the library (4 x 8 bits).
     expect(spm.bytes.index).toBe(16 + 4);
     expect(Array.from(decodeLayer(spm))).toEqual(Array.from(weight));
+  });
+
+  it('units: a bit per filter or column, then the kept ones whole', () => {
+    // [6, 2, 2, 2]: 6 filters of 8 weights; columns are the 8 positions of the [6, 8] matrix.
+    const shape = [6, 2, 2, 2];
+    const rng = createRng(7);
+    const full = Float32Array.from({ length: 48 }, () => rng() * 2 - 1 || 0.25);
+    const filters = full.map((v, i) => ([1, 4].includes(Math.floor(i / 8)) ? 0 : v));
+    const columns = full.map((v, i) => ([0, 3, 5].includes(i % 8) ? 0 : v));
+    const rows = encodeUnits(filters, shape, 'rows');
+    expect(rows.bytes.values).toBe(4 * 4 * 8);
+    expect(rows.bytes.index).toBe(1);
+    expect(Array.from(decodeLayer({ data: rows.data.slice() }))).toEqual(Array.from(filters));
+    const cols = encodeUnits(columns, shape, 'columns');
+    expect(cols.bytes.values).toBe(4 * 5 * 6);
+    expect(cols.bytes.index).toBe(1);
+    expect(Array.from(decodeLayer({ data: cols.data.slice() }))).toEqual(Array.from(columns));
+    // Level codes, and a zero inside a kept column is stored as a value.
+    const quantized = onGrid(columns, 0.1, 3, 8);
+    quantized[1] = 0;
+    const q = encodeUnits(quantized, shape, 'columns', { kind: 'levels', q: 0.1, maxLevel: 3 });
+    expect(q.bytes.values).toBe(Math.ceil((5 * 6 * 3) / 8));
+    expect(Array.from(decodeLayer(q))).toEqual(Array.from(quantized));
   });
 
   it('refuses weights the format cannot hold, saying where', () => {

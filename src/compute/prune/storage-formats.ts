@@ -9,6 +9,8 @@
 //            weights at the pattern's positions
 //   spm      PCNN's Sparsity Pattern Mask (arXiv 2002.04997): the flattened weight in 1-D groups of length
 //            L, one pattern id per group (ceil(log2 P) bits), then the weights at the pattern's positions
+//   units    structured pruning (ADMM-NN-S columns or filters): one bit per row (filter) or column of the
+//            [shape[0], rest] matrix saying whether it is kept, then every value of the kept ones
 //
 // Every index is bit-packed to the width it needs (src/compute/storage/bits.ts), the same rule for every
 // format, so the comparison between them is fair. Values are float32, or level codes for quantized
@@ -22,7 +24,10 @@ import { bitsFor, packBits, unpackBits } from '../storage/bits.ts';
 
 export type ValueCoding = { kind: 'float32' } | { kind: 'levels'; q: number; maxLevel: number };
 
-export type StorageFormat = 'dense' | 'csr' | 'pattern' | 'spm';
+export type StorageFormat = 'dense' | 'csr' | 'pattern' | 'spm' | 'units';
+
+/** What the units format keeps or drops whole: rows (filters) or columns of the [shape[0], rest] matrix. */
+export type UnitAxis = 'rows' | 'columns';
 
 export interface EncodedLayer {
   format: StorageFormat;
@@ -31,7 +36,7 @@ export interface EncodedLayer {
   bytes: { values: number; index: number; total: number };
 }
 
-const MAGIC: Record<StorageFormat, number> = { dense: 0x444e5331, csr: 0x43535231, pattern: 0x50415431, spm: 0x53504d31 };
+const MAGIC: Record<StorageFormat, number> = { dense: 0x444e5331, csr: 0x43535231, pattern: 0x50415431, spm: 0x53504d31, units: 0x554e5431 };
 const FORMAT_OF = new Map(Object.entries(MAGIC).map(([format, magic]) => [magic, format as StorageFormat]));
 const FLOAT32 = { kind: 'float32' } as const;
 
@@ -301,6 +306,32 @@ export function encodeSpm(weight: Float32Array, shape: number[], groupLength: nu
   return w.finish('spm', shape);
 }
 
+/**
+ * Whole rows (filters) or whole columns of the [shape[0], rest] matrix pruned: a bit per row or column
+ * (kept when any of its values is non-zero), then all values of the kept ones, row by row (rows) or
+ * column by column from the top (columns). The index is a bitmap, a few bytes per layer.
+ */
+export function encodeUnits(weight: Float32Array, shape: number[], axis: UnitAxis, coding: ValueCoding = FLOAT32): EncodedLayer {
+  checkShape(weight, shape);
+  const rows = shape[0]!;
+  const cols = weight.length / rows;
+  const units = axis === 'rows' ? rows : cols;
+  const length = axis === 'rows' ? cols : rows;
+  const at = (unit: number, k: number): number => (axis === 'rows' ? unit * cols + k : k * cols + unit);
+  const kept = new Uint32Array(units);
+  const values: number[] = [];
+  for (let u = 0; u < units; u++) {
+    for (let k = 0; k < length && !kept[u]; k++) if (weight[at(u, k)] !== 0) kept[u] = 1;
+    if (kept[u]) for (let k = 0; k < length; k++) values.push(weight[at(u, k)]!);
+  }
+  const w = new Writer();
+  header(w, 'units', shape, coding);
+  w.u32(axis === 'rows' ? 0 : 1);
+  w.section(packBits(kept, 1), 'index');
+  w.section(encodeValues(values, coding), 'values');
+  return w.finish('units', shape);
+}
+
 /** The weights a layer's bytes hold, read from `layer.data` alone. */
 export function decodeLayer(layer: Pick<EncodedLayer, 'data'>): Float32Array {
   const r = new Reader(layer.data);
@@ -337,6 +368,17 @@ export function decodeLayer(layer: Pick<EncodedLayer, 'data'>): Float32Array {
         for (const pos of positionsOf(library[ids[k]!]!, 9)) out[base + pos] = values[v++]!;
       }
     }
+    return out;
+  }
+  if (format === 'units') {
+    const rows = shape[0]!;
+    const cols = size / rows;
+    const byRows = r.u32() === 0;
+    const [units, length] = byRows ? [rows, cols] : [cols, rows];
+    const kept = unpackBits(r.section(), 1, units);
+    const values = decodeValues(r.section(), kept.reduce((n, k) => n + k, 0) * length, coding);
+    let v = 0;
+    for (let u = 0; u < units; u++) if (kept[u]) for (let k = 0; k < length; k++) out[byRows ? u * cols + k : k * cols + u] = values[v++]!;
     return out;
   }
   const length = r.u32();

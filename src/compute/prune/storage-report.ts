@@ -1,8 +1,8 @@
 // Storage of the pruned layers, written for real in each format (dense, CSR, and the method's own:
-// PCONV's pattern format or PCNN's Sparsity Pattern Mask) and read back to check it gives the same
+// PCONV's pattern format, PCNN's Sparsity Pattern Mask, or kept filters / columns for structured pruning) and read back to check it gives the same
 // weights; values as float32 or as grid levels after ADMM-NN-S quantisation.
 import type { PrunedLayer } from './prune-model.ts';
-import { decodeLayer, encodeCsr, encodeDense, encodePattern, encodeSpm, type EncodedLayer, type ValueCoding } from './storage-formats.ts';
+import { decodeLayer, encodeCsr, encodeDense, encodePattern, encodeSpm, encodeUnits, type EncodedLayer, type UnitAxis, type ValueCoding } from './storage-formats.ts';
 
 export type FormatName = EncodedLayer['format'];
 
@@ -15,7 +15,7 @@ export interface LayerStorage {
 export interface StorageSummary {
   layers: LayerStorage[];
   totals: Partial<Record<FormatName, EncodedLayer['bytes']>>;
-  /** The format the method is built for (pattern, spm, or csr). */
+  /** The format the method is built for (pattern, spm, units, or csr). */
   methodFormat: FormatName;
   /** Dense float32 bytes of the same layers (4 per weight). */
   denseFloatBytes: number;
@@ -28,6 +28,8 @@ export interface StorageInput {
   methodFormat: FormatName;
   library?: readonly number[];
   groupLength?: number;
+  /** units: filters (rows) or columns. */
+  unitAxis?: UnitAxis;
 }
 
 function sameWeights(a: Float32Array, b: Float32Array): boolean {
@@ -55,7 +57,9 @@ export function measureStorage(input: StorageInput): StorageSummary {
             ? encodeCsr(w, l.shape, coding)
             : format === 'pattern'
               ? encodePattern(w, l.shape, [...input.library!], coding)
-              : encodeSpm(w, l.shape, input.groupLength!, [...input.library!], coding);
+              : format === 'units'
+                ? encodeUnits(w, l.shape, input.unitAxis!, coding)
+                : encodeSpm(w, l.shape, input.groupLength!, [...input.library!], coding);
       if (!sameWeights(decodeLayer(encoded), w)) throw new Error(`the ${format} encoding of ${l.name} does not read back to the same weights`);
       out.formats[format] = encoded.bytes;
       const t = (totals[format] ??= { values: 0, index: 0, total: 0 });
