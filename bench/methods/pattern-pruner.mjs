@@ -10,7 +10,7 @@
 // accuracy is on the full 10,000 test images. Pretrained fp32 models are cached under
 // bench/.cache/ so reruns skip pretraining. One JSON line per run as it finishes, then the table and the
 // must-show verdicts.
-// Run: node --import tsx bench/methods/pattern-pruner.mjs [--subset 10000] [--only pattern,pcnn,admm-nn-s,pattern-no-admm] [--no-baselines] [--skip label,...] [--pretrain-only]
+// Run: node --import tsx bench/methods/pattern-pruner.mjs [--subset 10000] [--only pattern,pcnn,admm-nn-s,pattern-no-admm] [--no-baselines] [--skip label,...] [--seed 1] [--pretrain-only]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ const subsetSize = Number(arg('subset', 60000));
 const only = new Set(arg('only', 'pattern,pcnn,admm-nn-s').split(','));
 // --skip run1,run2: leave out runs by label (a run another needs is not skipped by this).
 const skip = new Set(arg('skip', '').split(',').filter(Boolean));
+// --seed N: the data order (and a random library) of every pruning run; the pretrained models stay the same.
+const seed = Number(arg('seed', 1));
 
 const { createZooModel } = await import('../../src/compute/model/model.ts');
 const { trainClassifier } = await import('../../src/compute/model/train.ts');
@@ -77,7 +79,7 @@ const r4 = (v) => Number(v.toFixed(4));
 /** One pruning run: the node's params (defaults filled), the method on the subset, figures as the node reports them. */
 async function run(label, model, dense, params) {
   if (skip.has(label)) return undefined;
-  const p = patternPrunerParams.parse({ batchSize: 64, lr: 1e-3, seed: 1, ...params });
+  const p = patternPrunerParams.parse({ batchSize: 64, lr: 1e-3, seed, ...params });
   const config = { ...pruneConfigOf(p), train: { ...pruneConfigOf(p).train, intraOpThreads: threads } };
   const started = performance.now();
   const result = await pruneModel(model, subset, config, { log: (m) => log(`${label} ${m}`) }, planPrune(model, config));
@@ -86,6 +88,7 @@ async function run(label, model, dense, params) {
   const { values, storage } = pruneFigures(result, p);
   const row = {
     run: label,
+    seed,
     method: p.method,
     model: `${model.architecture.name} x${model.architecture.width}`,
     sparsity: values.sparsity,
@@ -133,6 +136,8 @@ if (only.has('pattern') || only.has('pattern-no-admm') || only.has('pcnn')) {
   const vgg = await pretrained(...VGG);
   const dense = await accuracyOf(vgg);
   log(`VGG-small x0.5 dense: ${(100 * dense).toFixed(2)}%`);
+  // The pretrained model trained on for the same epochs, unpruned: what the extra epochs alone give.
+  if (baselines && only.has('pattern')) await run('dense+same-epochs', vgg, dense, { method: 'magnitude', sparsity: 0, ...baseline });
   if (only.has('pattern')) {
     const alone = await run('pattern', vgg, dense, { method: 'pattern', patterns: 8, ...admm });
     // Patterns alone keep 4 of 9 in every pruned kernel: sparsity 5/9 in every layer also when that run is skipped.
@@ -194,12 +199,15 @@ const c = find('pattern+connectivity');
 const above = (r, label) => r && find(label) && r.accuracy > find(label).accuracy;
 if (a) {
   verdicts.pattern_alone_within_0_5_point = drop(a) <= 0.005;
+  // Against the dense model given the same extra epochs (the pruned runs train 6 epochs past pretraining).
+  if (find('dense+same-epochs')) verdicts.pattern_alone_within_0_5_point_of_dense_same_epochs = find('dense+same-epochs').accuracy - a.accuracy <= 0.005;
   verdicts.pattern_index_below_csr = a.bytes.pattern.index < a.bytes.csr.index;
   if (find('magnitude@pattern')) verdicts.pattern_alone_above_magnitude = above(a, 'magnitude@pattern');
   if (find('random-patterns')) verdicts.pattern_alone_above_random_patterns = above(a, 'random-patterns');
 }
 if (c) {
   verdicts.pattern_connectivity_8x_within_1_point = c.conv_weight_reduction >= 8 && drop(c) <= 0.01;
+  if (find('dense+same-epochs')) verdicts.pattern_connectivity_8x_within_1_point_of_dense_same_epochs = c.conv_weight_reduction >= 8 && find('dense+same-epochs').accuracy - c.accuracy <= 0.01;
   if (find('magnitude@pattern+connectivity')) verdicts.pattern_connectivity_above_magnitude = above(c, 'magnitude@pattern+connectivity');
   if (find('random-patterns+connectivity')) verdicts.pattern_connectivity_above_random_patterns = above(c, 'random-patterns+connectivity');
 }
@@ -216,4 +224,4 @@ if (find('admm-nn-s')) {
   verdicts.admm_4bit_within_further_1_point = p.accuracy - q.accuracy <= 0.01;
   verdicts.onnx_zeros_match_masks = onnxZerosMatchMasks;
 }
-console.log(JSON.stringify({ subset: subsetSize, threads, rows, verdicts }, null, 2));
+console.log(JSON.stringify({ subset: subsetSize, seed, threads, rows, verdicts }, null, 2));

@@ -1,6 +1,7 @@
 // Storage of the pruned layers, written for real in each format (dense, CSR, and the method's own:
-// PCONV's pattern format, PCNN's Sparsity Pattern Mask, or kept filters / columns for structured pruning) and read back to check it gives the same
-// weights; values as float32 or as grid levels after ADMM-NN-S quantisation.
+// PCONV's pattern format, PCNN's Sparsity Pattern Mask, or kept filters / columns for structured
+// pruning) and read back to check it gives the same weights; values as float32 or as grid levels after
+// ADMM-NN-S quantisation.
 import type { PrunedLayer } from './prune-model.ts';
 import { decodeLayer, encodeCsr, encodeDense, encodePattern, encodeSpm, encodeUnits, type EncodedLayer, type UnitAxis, type ValueCoding } from './storage-formats.ts';
 
