@@ -6,8 +6,8 @@
 // - admm-nn-s (LeNet-5): irregular pruning to >= 20x then 4-bit values, and column pruning, with the
 //   exported ONNX file checked for zeros exactly where the masks say.
 // Every phase trains on all 60,000 train images per epoch (--subset N: the first N only, for quick looks;
-// on 30,000 the fine-tuning overfits: VGG patterns alone 90.90% against 91.43% on 60,000) and every
-// accuracy is on the full 10,000 test images. Pretrained fp32 models are cached under
+// on the first 30,000 the pruned models ended lower: VGG patterns alone 90.90% after 3 + 3 epochs against
+// 91.43% after 2 + 2 on all 60,000) and every accuracy is on the full 10,000 test images. Pretrained fp32 models are cached under
 // bench/.cache/ so reruns skip pretraining. One JSON line per run as it finishes, then the table and the
 // must-show verdicts.
 // Run: node --import tsx bench/methods/pattern-pruner.mjs [--subset 10000] [--only pattern,pcnn,admm-nn-s,pattern-no-admm] [--no-baselines] [--skip label,...] [--seed 1] [--pretrain-only]
@@ -107,7 +107,7 @@ async function run(label, model, dense, params) {
   return { row, result };
 }
 
-// --no-baselines: only the runs the must-shows need (no random-pattern, VGG magnitude, column or 10x runs).
+// --no-baselines: only the runs the must-shows need (no dense reference, random-pattern, VGG magnitude, column or 10x runs).
 const baselines = !process.argv.includes('--no-baselines');
 // Patterns: ADMM 2 epochs from rho 0.01 (x1.3 per update, Z/U every 150 steps: about 6 updates per epoch,
 // rho 0.23 at the end), then 4 epochs of masked retraining. At 8.1x, rho 0.1 with 2 + 2 epochs gave 89.12%,
