@@ -71,12 +71,46 @@ export interface BuildOptions {
   parametrize?: (name: string, weight: Tensor) => Tensor;
   /** Leave the compression masks out of the graph (exports bake them into the values instead). */
   skipMasks?: boolean;
+  /**
+   * Records the model under this scope: its parameters, buffers and default input are named
+   * `<scope>/<name>`, so several models (teacher and student, generator and discriminator, two copies
+   * of one model) live in one graph without colliding. `parametrize` still sees the model's own names.
+   */
+  scope?: string;
 }
 
 export interface BuiltModel {
   input: Tensor;
   /** The model's output: class scores, a generated image or a patch score map, by task. */
   logits: Tensor;
+  /**
+   * Every named output: `output` (the logits) and what the architecture exposes (`features` of a zoo
+   * classifier, `bottleneck` of a zoo generator).
+   */
+  outputs: Record<string, Tensor>;
+}
+
+/** The graph name of a model's parameter, buffer or input under a scope. */
+export function scopedName(scope: string | undefined, name: string): string {
+  return scope ? `${scope}/${name}` : name;
+}
+
+/**
+ * A model's parameters and buffers out of a graph's state (its own names, the scope stripped): the
+ * values a training run ends with, ready to put back into the Model.
+ */
+export function modelStateOf(
+  model: Model,
+  state: { params: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>; buffers: ReadonlyMap<string, unknown> | Record<string, unknown> },
+  scope?: string,
+): Pick<Model, 'params' | 'buffers'> {
+  const get = <T>(from: ReadonlyMap<string, T> | Record<string, T>, name: string): T | undefined =>
+    from instanceof Map ? from.get(name) : (from as Record<string, T>)[name];
+  const params: Record<string, Float32Array> = {};
+  const buffers: Record<string, Float32Array> = {};
+  for (const name of Object.keys(model.params)) params[name] = get(state.params, scopedName(scope, name)) ?? model.params[name]!;
+  for (const name of Object.keys(model.buffers)) buffers[name] = (get(state.buffers, scopedName(scope, name)) as Float32Array | undefined) ?? model.buffers[name]!;
+  return { params, buffers };
 }
 
 /**
@@ -86,7 +120,9 @@ export interface BuiltModel {
  */
 export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOptions): BuiltModel {
   const [c, h, w] = model.meta.inputShape;
-  const input = options.input ?? g.input('input', [options.batch, c, h, w]);
+  const scope = options.scope;
+  const input = options.input ?? g.input(scopedName(scope, 'input'), [options.batch, c, h, w]);
+  const outputs: Record<string, Tensor> = {};
   const wrap = (name: string, t: Tensor): Tensor => {
     const mask = options.skipMasks ? undefined : model.compression.masks[name];
     let out = mask ? mul(t, g.constant(Float32Array.from(mask), t.shape)) : t;
@@ -97,16 +133,19 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
     const build: ZooBuild = {
       g,
       training: options.training,
-      param: (name, shape, init) => wrap(name, g.param(name, shape, model.params[name] ?? init)),
-      buffer: (name, shape, init) => g.buffer(name, shape, model.buffers[name] ?? init),
+      param: (name, shape, init) => wrap(name, g.param(scopedName(scope, name), shape, model.params[name] ?? init)),
+      buffer: (name, shape, init) => g.buffer(scopedName(scope, name), shape, model.buffers[name] ?? init),
       classes: model.meta.classes.length,
       width: model.architecture.width,
       outChannels: model.meta.outputShape?.[0] ?? 1,
       options: model.architecture.options ?? {},
+      expose: (name, t) => (outputs[name] = t),
     };
-    return { input, logits: buildZoo(model.architecture.name, input, build) };
+    const logits = buildZoo(model.architecture.name, input, build);
+    return { input, logits, outputs: { ...outputs, output: logits } };
   }
-  return { input, logits: replayOnnx(model, g, input, wrap) };
+  const logits = replayOnnx(model, g, input, wrap, scope);
+  return { input, logits, outputs: { output: logits } };
 }
 
 /**
@@ -114,14 +153,14 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
  * attribute conversions happen there), then its nodes are re-recorded here on the given input, with
  * the model's current parameter values.
  */
-function replayOnnx(model: Model, g: GraphBuilder, input: Tensor, wrap: (name: string, t: Tensor) => Tensor): Tensor {
+function replayOnnx(model: Model, g: GraphBuilder, input: Tensor, wrap: (name: string, t: Tensor) => Tensor, scope?: string): Tensor {
   if (model.architecture.kind !== 'onnx') throw new Error('not an imported model');
   const arch = model.architecture;
   const imported = importModel(decodeModel(arch.bytes), { shapes: { [arch.input]: [...input.shape] } });
   const src = imported.graph;
   const values = new Map<string, Tensor>([[arch.input, input]]);
-  for (const p of src.params.values()) values.set(p.name, wrap(p.name, g.param(p.name, p.shape, model.params[p.name] ?? p.initial, p.dtype)));
-  for (const b of src.buffers.values()) values.set(b.name, g.buffer(b.name, b.shape, model.buffers[b.name] ?? b.initial, b.dtype));
+  for (const p of src.params.values()) values.set(p.name, wrap(p.name, g.param(scopedName(scope, p.name), p.shape, model.params[p.name] ?? p.initial, p.dtype)));
+  for (const b of src.buffers.values()) values.set(b.name, g.buffer(scopedName(scope, b.name), b.shape, model.buffers[b.name] ?? b.initial, b.dtype));
   const lookup = (name: string): Tensor | null => {
     if (!name) return null;
     const known = values.get(name);

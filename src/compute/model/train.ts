@@ -1,16 +1,18 @@
-// Supervised training of a classifier Model: one compiled training step (forward + backward in one
-// onnxruntime session), the optimiser in TypeScript between steps, evaluation per epoch.
+// Supervised training of a classifier Model, a recipe on the fit loop (src/compute/train/fit.ts): one
+// cross-entropy objective, the train split as its stream, validation and early stopping as epoch
+// hooks. The GM quantizer and the pattern pruner train through it with their own hooks.
 
 import type { Dataset } from '../data/dataset.ts';
 import { GraphBuilder } from '../graph/graph-builder.ts';
 import { createRng, type Rng } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
-import { applyBufferUpdates, initialState, TrainStep, type ModelState } from '../ort/compiled-graph.ts';
-import { batchIndices, classifyBatch } from '../ort/batches.ts';
 import { Adam, Sgd, type Optimizer, type ParamGroup } from '../ort/optimizers.ts';
 import { schedules, type Schedule } from '../ort/schedules.ts';
 import type { SessionOptions } from '../ort/session.ts';
-import { asModelInput, evaluateClassifier } from './evaluate.ts';
+import { fit, type EpochHook, type FitEpoch } from '../train/fit.ts';
+import type { StepProfile } from '../train/profile.ts';
+import { classifyStream } from '../train/streams.ts';
+import { evaluateClassifier } from './evaluate.ts';
 import { buildModelGraph, type BuildOptions, type Model } from './model.ts';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
@@ -42,6 +44,8 @@ export interface TrainOptions extends SessionOptions {
   groups?: readonly ParamGroup[];
   /** Parameters the optimizer leaves untouched. */
   frozen?: Iterable<string>;
+  /** Adds each phase's milliseconds per step (bench/train-vs-pytorch.mjs --profile). */
+  profile?: StepProfile;
 }
 
 export interface TrainHooks {
@@ -83,17 +87,7 @@ export interface TrainResult {
   stoppedEarly: boolean;
 }
 
-/** A loss that became NaN or infinite: which step, so the user can act. */
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly step: number,
-    readonly epoch: number,
-    readonly lr: number,
-  ) {
-    super(`the loss became NaN at step ${step} (epoch ${epoch}) with learning rate ${lr}; training diverged. Try a lower learning rate (for example ${lr / 10}).`);
-    this.name = 'NonFiniteLossError';
-  }
-}
+export { NonFiniteLossError } from '../train/fit.ts';
 
 /** Smith & Topin 2019: warm up from lr/25 to lr over 30% of the steps, then anneal (cosine) to lr/1e4. */
 function oneCycle(lr: number, total: number): Schedule {
@@ -160,15 +154,11 @@ export function augmentBatch(values: Float32Array, shape: readonly number[], kin
   }
 }
 
-const toRecord = <T>(m: Map<string, T>): Record<string, T> => Object.fromEntries(m);
-
-function copyState(state: ModelState): { params: Record<string, Float32Array>; buffers: Record<string, Float32Array> } {
-  return {
-    params: Object.fromEntries([...state.params].map(([k, v]) => [k, v.slice()])),
-    buffers: Object.fromEntries([...state.buffers].map(([k, v]) => [k, Float32Array.from(v as Float32Array)])),
-  };
-}
-
+/**
+ * Cross-entropy training of a classifier: one objective on the model's logits, the train split as one
+ * stream (augmented in place), validation and the best-epoch checkpoint as epoch hooks, a method's
+ * parametrisation and update hooks passed through.
+ */
 export async function trainClassifier(model: Model, train: Dataset, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   if (model.meta.task !== 'classify') throw new Error(`${model.name} is an ${model.meta.task} model; supervised classification training needs a classifier`);
   const batch = Math.min(options.batchSize, train.count);
@@ -176,94 +166,65 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
   const g = new GraphBuilder({ seed: options.seed, training: true });
   const { logits } = buildModelGraph(model, g, { batch, training: true, parametrize: options.parametrize?.(g) });
   const labels = g.input('labels', [batch], 'int64');
-  const loss = F.crossEntropy(logits, labels);
-  const step = await TrainStep.compile({ graph: g, loss, metrics: { accuracy: F.accuracy(logits, labels) } }, { ...options, seed: options.seed });
-  const state = initialState(g);
-  const optimizer = optimizerOf(options);
   const rng = createRng(options.seed);
-  const input = asModelInput(model, train);
   const fill = model.meta.normalize.mean.map((m, i) => -m / (model.meta.normalize.std[i] ?? model.meta.normalize.std[0] ?? 1));
-  const stepsPerEpoch = Math.floor(train.count / batch);
-  const totalSteps = stepsPerEpoch * options.epochs;
-  const schedule = scheduleOf(options.schedule, options.lr, totalSteps, stepsPerEpoch, options.epochs);
-  const logEvery = options.logEvery ?? Math.max(1, Math.min(50, Math.floor(stepsPerEpoch / 10)));
-
-  const epochs: EpochRecord[] = [];
-  let globalStep = 0;
-  let best: { accuracy: number; state: ReturnType<typeof copyState> } | undefined;
-  let sinceBest = 0;
-  let stoppedEarly = false;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const started = performance.now();
-    let lossSum = 0;
-    let accSum = 0;
-    let windowLoss = 0;
-    let windowCount = 0;
-    const order = batchIndices(train.count, batch, { rng, dropLast: true });
-    for (let s = 0; s < order.length; s++) {
-      hooks.signal?.throwIfAborted();
-      const { images, labels: y } = classifyBatch(input, order[s]!);
-      augmentBatch(images.values as Float32Array, images.shape, options.augmentation, rng, fill);
-      optimizer.learningRate = schedule(globalStep);
-      const r = await step.run(state, { input: images, labels: y });
-      globalStep++;
-      if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(globalStep, epoch, optimizer.learningRate);
-      hooks.beforeUpdate?.(state.params, r.grads, globalStep);
-      optimizer.step(state.params, r.grads);
-      hooks.afterUpdate?.(state.params, globalStep);
-      applyBufferUpdates(state, r.buffers);
-      lossSum += r.loss;
-      accSum += r.metrics.accuracy!;
-      windowLoss += r.loss;
-      windowCount++;
-      if (windowCount === logEvery || s === order.length - 1) {
-        hooks.metric?.('loss', windowLoss / windowCount, globalStep);
-        windowLoss = 0;
-        windowCount = 0;
-        hooks.progress?.(
-          Math.min(1, globalStep / Math.max(1, totalSteps)),
-          `epoch ${epoch}/${options.epochs}, step ${s + 1}/${order.length}, loss ${(lossSum / (s + 1)).toFixed(4)}`,
-        );
-      }
+  const stream = classifyStream(train, {
+    batch,
+    rng,
+    normalize: model.meta.normalize,
+    transform: (images) => augmentBatch(images.values as Float32Array, images.shape, options.augmentation, rng, fill),
+  });
+  const stepsPerEpoch = stream.batchesPerEpoch;
+  const validation = options.validation && options.validation.count > 0 ? options.validation : undefined;
+  const epochHooks: EpochHook[] = [];
+  if (hooks.onEpoch) epochHooks.push(async (epoch, state) => (await hooks.onEpoch!(epoch, state)) ?? undefined);
+  if (validation)
+    epochHooks.push(async (_epoch, state) => {
+      const v = await evaluateClassifier({ ...model, ...state }, validation, { ...options, batchSize: 256, signal: hooks.signal });
+      return { val_accuracy: v.accuracy, val_loss: v.loss };
+    });
+  const epochRecordOf = (e: FitEpoch): EpochRecord => {
+    const { val_accuracy, val_loss, ...extra } = e.extra;
+    const record: EpochRecord = { epoch: e.epoch, loss: e.losses.classifier!, accuracy: e.metrics.accuracy!, seconds: e.seconds };
+    if (val_accuracy !== undefined) {
+      record.valAccuracy = val_accuracy;
+      record.valLoss = val_loss;
     }
-    const record: EpochRecord = {
-      epoch,
-      loss: lossSum / Math.max(1, order.length),
-      accuracy: accSum / Math.max(1, order.length),
-      seconds: (performance.now() - started) / 1000,
-    };
-    hooks.metric?.('accuracy', record.accuracy, epoch);
-    if (hooks.onEpoch) {
-      const extra = await hooks.onEpoch(epoch, copyState(state));
-      if (extra) {
-        record.extra = extra;
-        for (const [name, value] of Object.entries(extra)) hooks.metric?.(name, value, epoch);
-      }
-    }
-    if (options.validation && options.validation.count > 0) {
-      const current: Model = { ...model, ...copyState(state) };
-      const v = await evaluateClassifier(current, options.validation, { ...options, batchSize: 256, signal: hooks.signal });
-      record.valAccuracy = v.accuracy;
-      record.valLoss = v.loss;
-      hooks.metric?.('val_accuracy', v.accuracy, epoch);
-      hooks.metric?.('val_loss', v.loss, epoch);
-      if (!best || v.accuracy > best.accuracy) {
-        best = { accuracy: v.accuracy, state: current };
-        sinceBest = 0;
-      } else sinceBest++;
-    }
-    epochs.push(record);
+    if (Object.keys(extra).length > 0) record.extra = extra;
+    return record;
+  };
+  const logEpoch = (e: FitEpoch): void => {
+    const r = epochRecordOf(e);
     hooks.log?.(
-      `epoch ${epoch}/${options.epochs}: loss ${record.loss.toFixed(4)}, accuracy ${(100 * record.accuracy).toFixed(2)}%` +
-        (record.valAccuracy !== undefined ? `, validation ${(100 * record.valAccuracy).toFixed(2)}%` : '') +
-        `, ${record.seconds.toFixed(1)} s`,
+      `epoch ${r.epoch}/${options.epochs}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(2)}%` +
+        (r.valAccuracy !== undefined ? `, validation ${(100 * r.valAccuracy).toFixed(2)}%` : '') +
+        `, ${r.seconds.toFixed(1)} s`,
     );
-    if (options.patience > 0 && best && sinceBest >= options.patience && epoch < options.epochs) {
-      stoppedEarly = true;
-      hooks.log?.(`early stop after epoch ${epoch}: no better validation accuracy for ${options.patience} epochs; keeping epoch ${epoch - sinceBest}`);
-      break;
-    }
-  }
-  const final = options.patience > 0 && best ? best.state : { params: toRecord(state.params), buffers: copyState(state).buffers };
-  return { ...final, epochs, steps: globalStep, stoppedEarly };
+  };
+  const fitted = await fit(
+    {
+      graph: g,
+      objectives: [
+        {
+          name: 'classifier',
+          loss: F.crossEntropy(logits, labels),
+          params: [...g.params.keys()],
+          optimizer: optimizerOf(options),
+          schedule: scheduleOf(options.schedule, options.lr, stepsPerEpoch * options.epochs, stepsPerEpoch, options.epochs),
+          metrics: { accuracy: F.accuracy(logits, labels) },
+          beforeUpdate: hooks.beforeUpdate,
+          afterUpdate: hooks.afterUpdate,
+        },
+      ],
+      streams: { train: stream },
+      epochs: options.epochs,
+      compile: { ...options, seed: options.seed },
+      epochHooks,
+      // Early stopping keeps the best validation epoch; without it the last epoch's weights are returned.
+      ...(options.patience > 0 && validation ? { best: { metric: 'val_accuracy', patience: options.patience } } : {}),
+    },
+    { signal: hooks.signal, progress: hooks.progress, metric: hooks.metric, log: hooks.log, logEvery: options.logEvery, profile: options.profile, epochEnd: logEpoch },
+  );
+  const epochs = fitted.epochs.map(epochRecordOf);
+  return { params: fitted.state.params, buffers: fitted.state.buffers, epochs, steps: fitted.steps, stoppedEarly: fitted.stoppedEarly };
 }

@@ -48,6 +48,12 @@ export interface ZooBuild {
   /** Output image channels (generators). */
   outChannels: number;
   options: ZooOptions;
+  /**
+   * Receives named intermediate tensors besides the output (`features`: a classifier's input to its
+   * last linear layer; `bottleneck`: a generator's innermost feature map), for distillation and
+   * feature losses.
+   */
+  expose?: (name: string, t: Tensor) => void;
 }
 
 const scaled = (b: ZooBuild, n: number): number => Math.max(1, Math.round(n * b.width));
@@ -81,10 +87,18 @@ function bn(b: ZooBuild, x: Tensor, name: string): Tensor {
 
 const pool2 = (x: Tensor): Tensor => F.maxPool2d(x, { kernel: 2, stride: 2 });
 
+/** Global average pooling, then the `fc` layer; the pooled vector is exposed as `features`. */
+function classifierHead(b: ZooBuild, h: Tensor): Tensor {
+  const features = F.flatten(F.globalAvgPool(h));
+  b.expose?.('features', features);
+  return linear(b, features, 'fc', b.classes);
+}
+
 function mlp(b: ZooBuild, x: Tensor): Tensor {
   let h = F.flatten(x);
   h = F.relu(linear(b, h, 'fc1', scaled(b, 256)));
   h = F.relu(linear(b, h, 'fc2', scaled(b, 128)));
+  b.expose?.('features', h);
   return linear(b, h, 'fc3', b.classes);
 }
 
@@ -97,6 +111,7 @@ function lenet5(b: ZooBuild, x: Tensor): Tensor {
   h = F.flatten(h);
   h = F.relu(linear(b, h, 'fc1', scaled(b, 120)));
   h = F.relu(linear(b, h, 'fc2', scaled(b, 84)));
+  b.expose?.('features', h);
   return linear(b, h, 'fc3', b.classes);
 }
 
@@ -111,7 +126,7 @@ function vggSmall(b: ZooBuild, x: Tensor): Tensor {
     }
     if (h.shape[2]! >= 2 && h.shape[3]! >= 2) h = pool2(h);
   }
-  return linear(b, F.flatten(F.globalAvgPool(h)), 'fc', b.classes);
+  return classifierHead(b, h);
 }
 
 /** He et al. 2016, the CIFAR variant: 16/32/64 channels, `blocks` basic blocks per stage. */
@@ -129,7 +144,7 @@ function resnet(b: ZooBuild, x: Tensor, blocks: number): Tensor {
       h = F.relu(F.add(y, shortcut));
     }
   });
-  return linear(b, F.flatten(F.globalAvgPool(h)), 'fc', b.classes);
+  return classifierHead(b, h);
 }
 
 /** Howard et al. 2017: depthwise-separable blocks (3x3 depthwise + 1x1 pointwise, each with BN). */
@@ -149,7 +164,7 @@ function mobilenetSmall(b: ZooBuild, x: Tensor): Tensor {
     h = F.relu(bn(b, conv(b, h, `${name}.dw`, c, 3, { stride, padding: 1, groups: c, bias: false }), `${name}.dw_bn`));
     h = F.relu(bn(b, conv(b, h, `${name}.pw`, scaled(b, width), 1, { bias: false }), `${name}.pw_bn`));
   });
-  return linear(b, F.flatten(F.globalAvgPool(h)), 'fc', b.classes);
+  return classifierHead(b, h);
 }
 
 /**
@@ -194,6 +209,7 @@ function resnetGenerator(b: ZooBuild, x: Tensor): Tensor {
     y = instanceNorm(conv(b, y, `blocks.${k}.conv2`, 4 * ngf, 3, { padding: 1 }));
     h = F.add(h, y);
   }
+  b.expose?.('bottleneck', h);
   const up = { stride: 2, padding: 1, outputPadding: 1 };
   h = F.relu(instanceNorm(convT(b, h, 'up1', 2 * ngf, 3, up)));
   h = F.relu(instanceNorm(convT(b, h, 'up2', ngf, 3, up)));
@@ -218,6 +234,7 @@ function unetSmall(b: ZooBuild, x: Tensor): Tensor {
   const skips: Tensor[] = [double(x, 'enc0', ngf)];
   for (let i = 1; i <= depth; i++) skips.push(double(pool2(skips[i - 1]!), `enc${i}`, ngf * 2 ** i));
   let h = skips[depth]!;
+  b.expose?.('bottleneck', h);
   for (let i = depth - 1; i >= 0; i--) {
     const up = convT(b, h, `up${i}`, ngf * 2 ** i, 2, { stride: 2, padding: 0, outputPadding: 0 });
     h = double(F.concat([up, skips[i]!], 1), `dec${i}`, ngf * 2 ** i);

@@ -7,6 +7,7 @@ import { grad } from '../autodiff/grad.ts';
 import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
 import { createRng, type Rng } from '../graph/init.ts';
 import type { TensorValues } from '../onnx/tensor-data.ts';
+import type { StepProfile } from '../train/profile.ts';
 import { cachedSession, runSession, type HostTensor, type SessionOptions } from './session.ts';
 
 /** The mutable state of a model: trainable parameters and buffers (running statistics). */
@@ -76,9 +77,11 @@ export class CompiledFunction {
     return this.session.inputNames.filter((n) => !this.graph.params.has(n) && !this.graph.buffers.has(n) && !this.graph.randomInputs.has(n));
   }
 
-  async run(state: ModelState, batch: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  async run(state: ModelState, batch: Record<string, HostTensor>, profile?: StepProfile): Promise<Record<string, HostTensor>> {
+    const t = performance.now();
     const feeds = { ...stateFeeds(this.graph, state, this.session), ...pickBatch(this.batchInputs, batch), ...this.randomFeeds() };
-    return runSession(this.session, feeds, this.outputNames);
+    profile?.lap('feeds', t);
+    return runSession(this.session, feeds, this.outputNames, profile);
   }
 
   private randomFeeds(): Record<string, HostTensor> {
@@ -168,14 +171,16 @@ export class TrainStep {
     return this.fn.batchInputs;
   }
 
-  async run(state: ModelState, batch: Record<string, HostTensor>): Promise<StepResult> {
-    const out = await this.fn.run(state, batch);
+  async run(state: ModelState, batch: Record<string, HostTensor>, profile?: StepProfile): Promise<StepResult> {
+    const out = await this.fn.run(state, batch, profile);
+    const t = performance.now();
     const grads = new Map<string, Float32Array>();
     for (const n of this.paramNames) grads.set(n, out[gradOutput(n)]!.values as Float32Array);
     const metrics: Record<string, number> = {};
     for (const m of this.metricNames) metrics[m] = Number(out[metricOutput(m)]!.values[0]);
     const buffers = new Map<string, TensorValues>();
     for (const b of this.bufferNames) buffers.set(b, out[bufferOutput(b)]!.values);
+    profile?.lap('fetch', t);
     return { loss: Number(out[LOSS]!.values[0]), grads, metrics, buffers };
   }
 }

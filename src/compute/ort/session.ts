@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, type ModelProto } from '../onnx/model.ts';
 import type { DType, TensorValues } from '../onnx/tensor-data.ts';
+import type { StepProfile } from '../train/profile.ts';
 
 export interface HostTensor {
   dtype: DType;
@@ -89,15 +90,20 @@ export async function runSession(
   session: ort.InferenceSession,
   feeds: Record<string, HostTensor>,
   fetches?: readonly string[],
+  profile?: StepProfile,
 ): Promise<Record<string, HostTensor>> {
+  let t = performance.now();
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const name of session.inputNames) {
     const t = feeds[name];
     if (!t) throw new Error(`missing feed "${name}"`);
     ortFeeds[name] = toOrt(t);
   }
+  if (profile) t = profile.lap('feeds', t);
   const results = fetches ? await session.run(ortFeeds, [...fetches]) : await session.run(ortFeeds);
+  if (profile) t = profile.lap('run', t);
   const out: Record<string, HostTensor> = {};
   for (const [name, t] of Object.entries(results)) out[name] = fromOrt(t);
+  profile?.lap('fetch', t);
   return out;
 }
