@@ -16,7 +16,7 @@ const workers = arg('workers', os.availableParallelism());
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Works as `node --import tsx bench/engine.mjs` and as plain `node bench/engine.mjs` (npm run bench:engine).
-// The probe URL carries a query: a failed import stays failed for its URL, and seed.ts is imported again later.
+// The probe URL carries a query: a failed import stays failed for its URL, and the engine imports seed.ts later.
 try {
   await import(`${pathToFileURL(path.join(root, 'src/engine/seed.ts')).href}?probe`);
 } catch {
@@ -27,7 +27,6 @@ const { graphOf } = await import(path.join(root, 'src/engine/graph-builder.ts'))
 const { indexGraph, topologicalOrder, ancestorsOf } = await import(path.join(root, 'src/engine/graph-index.ts'));
 const { planRun } = await import(path.join(root, 'src/engine/plan.ts'));
 const { cacheKeysOf, FileHasher } = await import(path.join(root, 'src/engine/cache-key.ts'));
-const { nodeSeed } = await import(path.join(root, 'src/engine/seed.ts'));
 const { Cache } = await import(path.join(root, 'src/engine/cache.ts'));
 const { ObjectStore } = await import(path.join(root, 'src/engine/object-store.ts'));
 
@@ -67,7 +66,6 @@ const keys = await cacheKeysOf({
   graphSeed: graph.seed ?? 0,
   resolvePath: (p) => path.resolve(p),
   hasher: new FileHasher(),
-  nodeSeed,
 });
 const cache = new Cache(home, new ObjectStore(home), Infinity);
 const plan = planRun(index, order, index.ids, (id) => cache.lookup(keys.get(id).key) !== undefined);

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheKeyOf, canonicalJson, FileHasher, type CacheKeyParts } from './cache-key';
+import { z } from 'zod';
+import type { Graph } from '../shared/graph/schema';
+import { cacheKeyOf, cacheKeysOf, canonicalJson, FileHasher, type CacheKeyParts, type KeyedNode } from './cache-key';
+import { graphOf } from './graph-builder';
+import { indexGraph, topologicalOrder } from './graph-index';
+import { nodeSeed } from './seed';
 import { tempHome } from './test-support';
 
 const base: CacheKeyParts = {
@@ -10,7 +15,7 @@ const base: CacheKeyParts = {
   params: { value: 1, nested: { b: 1, a: 2 } },
   inputs: { a: { key: 'k1', port: 'value' } },
   fileHashes: [],
-  seed: 7,
+  graphSeed: 7,
 };
 
 describe('canonicalJson', () => {
@@ -34,11 +39,112 @@ describe('cacheKeyOf', () => {
       { inputs: { a: { key: 'k1', port: 'other' } } },
       { inputs: { b: { key: 'k1', port: 'value' } } },
       { fileHashes: ['abc'] },
-      { seed: 8 },
+      { graphSeed: 8 },
+      { graphSeed: undefined },
       { nonce: 'x' },
     ];
     const keys = variants.map((v) => cacheKeyOf({ ...base, ...v }));
     expect(new Set([key, ...keys]).size).toBe(variants.length + 1);
+  });
+});
+
+// Definitions standing in for node types: `test.draw` has its own `seed` param, as training nodes do.
+const definitions: Record<string, { params: z.ZodType; cache?: 'auto' | 'never' }> = {
+  'test.draw': { params: z.object({ seed: z.number().int().default(0), count: z.number().default(1) }) },
+  'test.merge': { params: z.object({}) },
+  'test.clock': { params: z.object({}), cache: 'never' },
+};
+
+async function keysOf(graph: Graph): Promise<Map<string, KeyedNode>> {
+  const index = indexGraph(graph);
+  return cacheKeysOf({
+    nodes: new Map(graph.nodes.map((n) => [n.id, n])),
+    order: topologicalOrder(index).order,
+    incoming: index.incoming,
+    definitionOf: (type) => definitions[type],
+    graphSeed: graph.seed ?? 0,
+    resolvePath: (p) => p,
+    hasher: new FileHasher(),
+  });
+}
+
+//   <id> (draw) ──> merge.a
+const drawInto = (id: string, params: Record<string, unknown> = {}, graphSeed = 0) =>
+  graphOf().withSeed(graphSeed).node(id, 'test.draw', params).node('merge', 'test.merge').edge(`${id}.out`, 'merge.a').build();
+
+describe('cacheKeysOf', () => {
+  it('keys and seeds by content, not by node id: a renamed node keeps both', async () => {
+    const before = await keysOf(drawInto('draw'));
+    const after = await keysOf(drawInto('renamed'));
+    expect(after.get('renamed')).toEqual(before.get('draw'));
+    expect(after.get('merge')).toEqual(before.get('merge'));
+  });
+
+  it('gives a copied node (same type, params and inputs) the key and seed of the original', async () => {
+    const keys = await keysOf(
+      graphOf()
+        .node('draw', 'test.draw', { count: 2 })
+        .node('copy', 'test.draw', { count: 2 })
+        .node('m1', 'test.merge')
+        .node('m2', 'test.merge')
+        .edge('draw.out', 'm1.a')
+        .edge('copy.out', 'm2.a')
+        .build(),
+    );
+    expect(keys.get('copy')).toEqual(keys.get('draw'));
+    expect(keys.get('m2')).toEqual(keys.get('m1'));
+  });
+
+  it("changes the key and the seed with the node's own seed param and with the graph seed", async () => {
+    const base = (await keysOf(drawInto('draw'))).get('draw')!;
+    const ownSeed = (await keysOf(drawInto('draw', { seed: 1 }))).get('draw')!;
+    const graphSeed = (await keysOf(drawInto('draw', {}, 1))).get('draw')!;
+    expect(new Set([base.key, ownSeed.key, graphSeed.key]).size).toBe(3);
+    expect(new Set([base.seed, ownSeed.seed, graphSeed.seed]).size).toBe(3);
+    // The graph seed reaches the node's seed, not its content key.
+    expect(graphSeed.contentKey).toBe(base.contentKey);
+    expect(ownSeed.contentKey).not.toBe(base.contentKey);
+  });
+
+  it('gives nodes of the same type with different params, or different inputs, different seeds', async () => {
+    //   a(count 1) ──> ma ; b(count 2) ──> mb
+    const keys = await keysOf(
+      graphOf()
+        .node('a', 'test.draw', { count: 1 })
+        .node('b', 'test.draw', { count: 2 })
+        .node('ma', 'test.merge')
+        .node('mb', 'test.merge')
+        .edge('a.out', 'ma.a')
+        .edge('b.out', 'mb.a')
+        .build(),
+    );
+    expect(keys.get('a')!.seed).not.toBe(keys.get('b')!.seed);
+    expect(keys.get('ma')!.seed).not.toBe(keys.get('mb')!.seed);
+    expect(keys.get('ma')!.key).not.toBe(keys.get('mb')!.key);
+  });
+
+  it('derives the seed from the graph seed and the content key', async () => {
+    const keyed = (await keysOf(drawInto('draw', {}, 5))).get('draw')!;
+    expect(keyed.seed).toBe(nodeSeed(5, keyed.contentKey));
+  });
+
+  it('gives a never-cached node and its dependents new keys on every run but the same seeds', async () => {
+    //   clock (never) ──> merge.a
+    const graph = graphOf().node('clock', 'test.clock').node('merge', 'test.merge').edge('clock.out', 'merge.a').build();
+    const [first, second] = [await keysOf(graph), await keysOf(graph)];
+    for (const id of ['clock', 'merge']) {
+      expect(second.get(id)!.key).not.toBe(first.get(id)!.key);
+      expect(second.get(id)!.contentKey).toBe(first.get(id)!.contentKey);
+      expect(second.get(id)!.seed).toBe(first.get(id)!.seed);
+    }
+  });
+
+  it("keys a bypassed node by its inputs' keys alone", async () => {
+    const bypassed = (params: Record<string, unknown>) =>
+      graphOf().node('draw', 'test.draw').node('skip', 'test.merge', params, { bypass: true }).edge('draw.out', 'skip.a').build();
+    const keys = await keysOf(bypassed({}));
+    expect(keys.get('skip')!.key).toBe(cacheKeyOf({ type: 'bypass', typeVersion: 1, params: {}, inputs: { a: { key: keys.get('draw')!.key, port: 'out' } }, fileHashes: [] }));
+    expect((await keysOf(bypassed({ ignored: true }))).get('skip')!.key).toBe(keys.get('skip')!.key);
   });
 });
 

@@ -1,11 +1,13 @@
 // Cache keys are signatures of everything that determines a node's output: type and version, canonical
-// params (defaults applied, keys sorted), what each input port is wired to (the upstream key + port), the
-// content of files the node reads, and its seed. Not the node id, its position or its label: moving or
-// renaming a node keeps its cache. `cache: 'never'` gets a random nonce, so its key (and every key
-// downstream of it) never matches.
+// params (defaults applied, keys sorted; a node's own `seed` param among them), what each input port is
+// wired to (the upstream key + port), the content of files the node reads, and the graph's seed. Not the
+// node id, its position or its label: moving, renaming or copying a node keeps its cache. The node's
+// `ctx.seed` is derived from the same content (seed.ts), so it adds nothing the key does not already hold.
+// `cache: 'never'` gets a random nonce, so its key (and every key downstream of it) never matches.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { nodeSeed } from './seed';
 
 /** JSON with object keys sorted at every level; undefined members dropped, as JSON would. */
 export function canonicalJson(value: unknown): string {
@@ -49,7 +51,8 @@ export interface CacheKeyParts {
   inputs: Record<string, { key: string; port: string }>;
   /** sha256 of each file the node reads, in the order `files()` listed them. */
   fileHashes: string[];
-  seed: number;
+  /** The graph's seed. Left out of a content key, which the node's seed is derived from instead. */
+  graphSeed?: number;
   /** Set for `cache: 'never'`: makes the key unique to this run. */
   nonce?: string;
 }
@@ -59,13 +62,14 @@ export function cacheKeyOf(parts: CacheKeyParts): string {
     .createHash('sha256')
     .update(
       canonicalJson({
-        v: 1,
+        // 2: the graph seed replaced the per-node seed (which was derived from the node id).
+        v: 2,
         type: parts.type,
         typeVersion: parts.typeVersion,
         params: parts.params,
         inputs: parts.inputs,
         files: parts.fileHashes,
-        seed: parts.seed,
+        ...(parts.graphSeed !== undefined ? { graphSeed: parts.graphSeed } : {}),
         ...(parts.nonce ? { nonce: parts.nonce } : {}),
       }),
     )
@@ -125,15 +129,29 @@ export class FileHasher {
 }
 
 export interface KeyedNode {
+  /** The cache key: the content key's parts with upstream cache keys, plus the graph seed (and a nonce). */
   key: string;
+  /**
+   * What the node computes, from what: type, version, params, file hashes and the upstream content keys,
+   * without the graph seed or any `cache: 'never'` nonce. Only `seed` is derived from it; it is never
+   * looked up in the cache.
+   */
+  contentKey: string;
   /** Params after the schema parse; what the node receives. */
   params: Record<string, unknown>;
+  /** `ctx.seed`: `nodeSeed(graphSeed, contentKey)`. */
   seed: number;
 }
 
 /**
  * Keys for `order` (topological, so parents come first). A bypassed node's key is its inputs' keys alone:
  * its outputs are its inputs. Nodes whose params do not parse get no key; validation reported them.
+ *
+ * Two chains are built side by side. Cache keys chain through upstream cache keys, so a `cache: 'never'`
+ * nonce makes every key downstream new. Content keys chain through upstream content keys, which carry no
+ * nonce, so the seeds of a never-cached node and of its dependents stay the same from run to run: a run
+ * repeats the draws of the last one, and only what the never-cached node actually reads (the clock, a
+ * server) can make outputs differ. A node that wants fresh randomness on every run draws it itself.
  */
 export async function cacheKeysOf(options: {
   nodes: Map<string, { id: string; type: string; typeVersion: number; params: Record<string, unknown>; bypass?: boolean }>;
@@ -143,23 +161,29 @@ export async function cacheKeysOf(options: {
   graphSeed: number;
   resolvePath: (p: string) => string;
   hasher: FileHasher;
-  nodeSeed: (graphSeed: number, nodeId: string) => number;
 }): Promise<Map<string, KeyedNode>> {
   const keyed = new Map<string, KeyedNode>();
   for (const id of options.order) {
     const node = options.nodes.get(id)!;
     const def = options.definitionOf(node.type);
     const inputs: Record<string, { key: string; port: string }> = {};
+    const contentInputs: Record<string, { key: string; port: string }> = {};
     let complete = true;
     for (const edge of options.incoming.get(id) ?? []) {
       const upstream = keyed.get(edge.from.node);
-      if (!upstream) complete = false;
-      else inputs[edge.to.port] = { key: upstream.key, port: edge.from.port };
+      if (!upstream) {
+        complete = false;
+        continue;
+      }
+      inputs[edge.to.port] = { key: upstream.key, port: edge.from.port };
+      contentInputs[edge.to.port] = { key: upstream.contentKey, port: edge.from.port };
     }
     if (!def || !complete) continue;
-    const seed = options.nodeSeed(options.graphSeed, id);
     if (node.bypass) {
-      keyed.set(id, { key: cacheKeyOf({ type: 'bypass', typeVersion: 1, params: {}, inputs, fileHashes: [], seed: 0 }), params: node.params, seed });
+      // Passes its inputs through and never runs code, so neither its params nor the seed matter.
+      const bypass = { type: 'bypass', typeVersion: 1, params: {}, fileHashes: [] };
+      const contentKey = cacheKeyOf({ ...bypass, inputs: contentInputs });
+      keyed.set(id, { key: cacheKeyOf({ ...bypass, inputs }), contentKey, params: node.params, seed: nodeSeed(options.graphSeed, contentKey) });
       continue;
     }
     const parsed = def.params.safeParse(node.params);
@@ -174,16 +198,15 @@ export async function cacheKeysOf(options: {
         fileHashes = [`files-error:${(error as Error).message}`];
       }
     }
+    const common = { type: node.type, typeVersion: node.typeVersion, params, fileHashes };
+    const contentKey = cacheKeyOf({ ...common, inputs: contentInputs });
     const key = cacheKeyOf({
-      type: node.type,
-      typeVersion: node.typeVersion,
-      params,
+      ...common,
       inputs,
-      fileHashes,
-      seed,
+      graphSeed: options.graphSeed,
       ...(def.cache === 'never' ? { nonce: neverCacheNonce() } : {}),
     });
-    keyed.set(id, { key, params, seed });
+    keyed.set(id, { key, contentKey, params, seed: nodeSeed(options.graphSeed, contentKey) });
   }
   return keyed;
 }

@@ -251,10 +251,15 @@ describe('engine.run', () => {
     expect(new TextDecoder().decode(artifact.data)).toMatch(/^value=4 seed=\d+$/);
   });
 
-  it('gives each node its own seed, derived from the graph seed', async () => {
+  it('gives identical nodes the same seed and nodes that differ in params, or in the graph seed, different ones', async () => {
     const e = await engine();
     const build = (seed: number) =>
-      graphOf().withSeed(seed).node('r1', 'test.report').node('r2', 'test.report').build();
+      graphOf()
+        .withSeed(seed)
+        .node('r1', 'test.report', { title: 'a' })
+        .node('r2', 'test.report', { title: 'b' })
+        .node('same-as-r1', 'test.report', { title: 'a' })
+        .build();
     const note = async (result: Awaited<ReturnType<Engine['run']>['done']>, id: string) => {
       const ev = result.events.find((x) => x.type === 'node-finished' && x.nodeId === id) as unknown as { outputs: { report: { images: { sha256: string }[] } } };
       return new TextDecoder().decode((await e.readArtifact(ev.outputs.report.images[0].sha256)).data);
@@ -262,8 +267,50 @@ describe('engine.run', () => {
     const a = await e.run({ graph: build(1) }).done;
     const b = await e.run({ graph: build(2) }).done;
     expect(await note(a, 'r1')).not.toBe(await note(a, 'r2'));
+    // Same type, params and inputs: the same computation, so the same seed and output.
+    expect(await note(a, 'same-as-r1')).toBe(await note(a, 'r1'));
     expect(await note(a, 'r1')).not.toBe(await note(b, 'r1'));
-    expect(outcome(b.events).ran).toEqual(['r1', 'r2']);
+    expect(outcome(b.events).ran).toEqual(['r1', 'r2', 'same-as-r1']);
+  });
+
+  it('keeps the cache of renamed nodes: ids are not part of the key or the seed', async () => {
+    const e = await engine();
+    // sumGraph with every node renamed and the edges following.
+    const renamed = graphOf('sum')
+      .node('first', 'test.number', { value: 2 }, { typeVersion: 2 })
+      .node('second', 'test.number', { value: 3 }, { typeVersion: 2 })
+      .node('total', 'test.add')
+      .node('sink', 'test.noop')
+      .edge('first.value', 'total.a')
+      .edge('second.value', 'total.b')
+      .edge('total.sum', 'sink.a')
+      .build();
+    const first = await e.run({ graph: sumGraph() }).done;
+    const second = await e.run({ graph: renamed }).done;
+    expect(outcome(second.events)).toEqual({ ran: [], cached: ['first', 'second', 'sink', 'total'], failed: [], skipped: [] });
+    expect(second.outputs.total).toEqual(first.outputs.sum);
+  });
+
+  //   n(4) ──> rep (report)           then add a copy:   n(4) ──> rep ; copy-n(4) ──> copy-rep
+  it('serves a copied node from the cache of the original', async () => {
+    const e = await engine();
+    const original = () => graphOf().node('n', 'test.number', { value: 4 }, { typeVersion: 2 }).node('rep', 'test.report').edge('n.value', 'rep.in');
+    const withCopy = (value: number) =>
+      original().node('copy-n', 'test.number', { value }, { typeVersion: 2 }).node('copy-rep', 'test.report').edge('copy-n.value', 'copy-rep.in').build();
+    await e.run({ graph: original().build() }).done;
+    const result = await e.run({ graph: withCopy(4) }).done;
+    expect(outcome(result.events)).toEqual({ ran: [], cached: ['copy-n', 'copy-rep', 'n', 'rep'], failed: [], skipped: [] });
+    expect(result.outputs['copy-rep']).toEqual(result.outputs.rep);
+    // A copy that differs in a param is a different computation: it runs, and so does what reads it.
+    expect(outcome((await e.run({ graph: withCopy(5) }).done).events)).toEqual({ ran: ['copy-n', 'copy-rep'], cached: ['n', 'rep'], failed: [], skipped: [] });
+  });
+
+  it('re-runs everything when the graph seed changes', async () => {
+    const e = await engine();
+    const seeded = (seed: number) => graphOf().withSeed(seed).node('n', 'test.number', { value: 1 }, { typeVersion: 2 }).node('rep', 'test.report').edge('n.value', 'rep.in').build();
+    await e.run({ graph: seeded(1) }).done;
+    expect(outcome((await e.run({ graph: seeded(1) }).done).events).cached).toEqual(['n', 'rep']);
+    expect(outcome((await e.run({ graph: seeded(2) }).done).events).ran).toEqual(['n', 'rep']);
   });
 
   it('re-runs a node whose file changed', async () => {

@@ -17,7 +17,6 @@ import { ancestorsOf, indexGraph, topologicalOrder, type GraphIndex } from './gr
 import { cacheKeysOf, type FileHasher, type KeyedNode } from './cache-key';
 import { planRun } from './plan';
 import { validateGraph } from './validate';
-import { nodeSeed } from './seed';
 
 export interface RunDeps {
   registry: EngineRegistry;
@@ -137,7 +136,6 @@ async function executeRun(runId: string, options: RunOptions, deps: RunDeps, sig
       graphSeed: graph.seed ?? 0,
       resolvePath: (p) => path.resolve(baseDir, p),
       hasher: deps.hasher,
-      nodeSeed,
     });
   } catch (error) {
     deps.debugLog(`computing cache keys failed: ${(error as Error).stack}`);

@@ -70,7 +70,7 @@ export const graphSchema = z.object({
   edges: z.array(edgeSchema).default([]),
   ui: uiSchema,
   assets: z.array(assetSchema).default([]),
-  /** Run seed; each node's seed is derived from it and the node id. */
+  /** Run seed; each node's seed is derived from it and the node's content (type, params, inputs), not its id. */
   seed: z.number().int().nonnegative().optional(),
 });
 
