@@ -7,6 +7,7 @@ import { GraphBuilder, type Tensor } from '../graph/graph-builder.ts';
 import { importModel } from '../graph/import-onnx.ts';
 import { mul } from '../graph/ops/elementwise.ts';
 import { decodeModel, type ModelProto } from '../onnx/model.ts';
+import type { DType, TensorValues } from '../onnx/tensor-data.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { buildZoo, zooTask, CLASSIFIER_NAMES, ZOO_NAMES, type ZooBuild, type ZooName, type ZooOptions, type ZooTask } from './zoo.ts';
 
@@ -77,6 +78,12 @@ export interface BuildOptions {
    * of one model) live in one graph without colliding. `parametrize` still sees the model's own names.
    */
   scope?: string;
+  /**
+   * Records the model once more on the parameters and buffers an earlier build of the same scope
+   * declared (a discriminator judging real and then fake images). Needs `input`. Batch-norm running
+   * statistics then follow the last recorded application.
+   */
+  reuse?: boolean;
 }
 
 export interface BuiltModel {
@@ -121,7 +128,18 @@ export function modelStateOf(
 export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOptions): BuiltModel {
   const [c, h, w] = model.meta.inputShape;
   const scope = options.scope;
+  if (options.reuse && !options.input) throw new Error(`${model.name}: recording a model again on its parameters (reuse) needs the input tensor`);
   const input = options.input ?? g.input(scopedName(scope, 'input'), [options.batch, c, h, w]);
+  const param = (name: string, shape: readonly number[], initial: Parameters<GraphBuilder['param']>[2], dtype?: Parameters<GraphBuilder['param']>[3]): Tensor => {
+    const scoped = scopedName(scope, name);
+    if (!options.reuse) return g.param(scoped, shape, initial, dtype);
+    if (g.kindOf(scoped) !== 'param') throw new Error(`${model.name}: reuse needs an earlier build under scope ${scope ?? '(none)'}; ${scoped} is not a parameter of the graph`);
+    return g.tensor(scoped);
+  };
+  const buffer = (name: string, shape: readonly number[], initial: Parameters<GraphBuilder['buffer']>[2], dtype?: Parameters<GraphBuilder['buffer']>[3]): Tensor => {
+    const scoped = scopedName(scope, name);
+    return options.reuse && g.kindOf(scoped) === 'buffer' ? g.tensor(scoped) : g.buffer(scoped, shape, initial, dtype);
+  };
   const outputs: Record<string, Tensor> = {};
   const wrap = (name: string, t: Tensor): Tensor => {
     const mask = options.skipMasks ? undefined : model.compression.masks[name];
@@ -133,8 +151,8 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
     const build: ZooBuild = {
       g,
       training: options.training,
-      param: (name, shape, init) => wrap(name, g.param(scopedName(scope, name), shape, model.params[name] ?? init)),
-      buffer: (name, shape, init) => g.buffer(scopedName(scope, name), shape, model.buffers[name] ?? init),
+      param: (name, shape, init) => wrap(name, param(name, shape, model.params[name] ?? init)),
+      buffer: (name, shape, init) => buffer(name, shape, model.buffers[name] ?? init),
       classes: model.meta.classes.length,
       width: model.architecture.width,
       outChannels: model.meta.outputShape?.[0] ?? 1,
@@ -144,7 +162,7 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
     const logits = buildZoo(model.architecture.name, input, build);
     return { input, logits, outputs: { ...outputs, output: logits } };
   }
-  const logits = replayOnnx(model, g, input, wrap, scope);
+  const logits = replayOnnx(model, g, input, wrap, param, buffer);
   return { input, logits, outputs: { output: logits } };
 }
 
@@ -153,14 +171,21 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
  * attribute conversions happen there), then its nodes are re-recorded here on the given input, with
  * the model's current parameter values.
  */
-function replayOnnx(model: Model, g: GraphBuilder, input: Tensor, wrap: (name: string, t: Tensor) => Tensor, scope?: string): Tensor {
+function replayOnnx(
+  model: Model,
+  g: GraphBuilder,
+  input: Tensor,
+  wrap: (name: string, t: Tensor) => Tensor,
+  param: (name: string, shape: readonly number[], initial: Float32Array | TensorValues, dtype: DType) => Tensor,
+  buffer: (name: string, shape: readonly number[], initial: Float32Array | TensorValues, dtype: DType) => Tensor,
+): Tensor {
   if (model.architecture.kind !== 'onnx') throw new Error('not an imported model');
   const arch = model.architecture;
   const imported = importModel(decodeModel(arch.bytes), { shapes: { [arch.input]: [...input.shape] } });
   const src = imported.graph;
   const values = new Map<string, Tensor>([[arch.input, input]]);
-  for (const p of src.params.values()) values.set(p.name, wrap(p.name, g.param(scopedName(scope, p.name), p.shape, model.params[p.name] ?? p.initial, p.dtype)));
-  for (const b of src.buffers.values()) values.set(b.name, g.buffer(scopedName(scope, b.name), b.shape, model.buffers[b.name] ?? b.initial, b.dtype));
+  for (const p of src.params.values()) values.set(p.name, wrap(p.name, param(p.name, p.shape, model.params[p.name] ?? p.initial, p.dtype)));
+  for (const b of src.buffers.values()) values.set(b.name, buffer(b.name, b.shape, model.buffers[b.name] ?? b.initial, b.dtype));
   const lookup = (name: string): Tensor | null => {
     if (!name) return null;
     const known = values.get(name);
