@@ -15,6 +15,7 @@ import {
   createZooModel,
   dataMismatch,
   importOnnxModel,
+  modelStateOf,
   nonZeroParameterCount,
   parameterCount,
   withStage,
@@ -166,6 +167,27 @@ describe('Model', () => {
     expect(maxDiff(await logitsInBuilder(model, input), await logitsInBuilder(imported, input))).toBeLessThan(1e-4);
     expect(maxDiff(await logitsInBuilder(model, input), await logitsFromOnnx(exportOnnx(imported), input))).toBeLessThan(1e-4);
     expect(() => importOnnxModel(bytes, 'x.onnx', grey28)).toThrow();
+  });
+
+  it('records several models in one graph under scopes (zoo and imported), each with its own parameters and the same logits as alone', async () => {
+    const zoo = withStatistics(createZooModel(rgb32, { architecture: 'resnet8', seed: 3, width: 0.5 }), 2);
+    const imported = importOnnxModel(exportOnnx(zoo), 'resnet8.onnx');
+    const input = randomInput([2, 3, 32, 32], 4);
+    const g = new GraphBuilder({ training: false });
+    const x = g.input('x', [2, 3, 32, 32]);
+    const a = buildModelGraph(zoo, g, { batch: 2, training: false, input: x, scope: 'teacher' });
+    const b = buildModelGraph(imported, g, { batch: 2, training: false, input: x, scope: 'student' });
+    const again = buildModelGraph(zoo, g, { batch: 2, training: false, input: x, scope: 'teacher', reuse: true });
+    expect([...g.params.keys()].every((n) => n.startsWith('teacher/') || n.startsWith('student/'))).toBe(true);
+    expect([...g.params.keys()].filter((n) => n.startsWith('teacher/')).length).toBe(Object.keys(zoo.params).length);
+    expect(a.outputs.features!.shape).toEqual([2, 32]);
+    const fn = await CompiledFunction.compile(g, { a: a.logits, b: b.logits, again: again.logits }, { intraOpThreads: 1 });
+    const out = await fn.run(initialState(g), { x: input });
+    const alone = await logitsInBuilder(zoo, input);
+    for (const name of ['a', 'b', 'again']) expect(maxDiff(out[name]!.values as Float32Array, alone)).toBeLessThan(1e-4);
+    expect(modelStateOf(zoo, initialState(g), 'teacher').params).toEqual(zoo.params);
+    expect(() => buildModelGraph(zoo, g, { batch: 2, training: false, input: x, scope: 'nobody', reuse: true })).toThrow(/reuse needs an earlier build under scope nobody/);
+    expect(() => buildModelGraph(zoo, g, { batch: 2, training: false, input: x, scope: 'teacher' })).toThrow(/already has a value named "teacher\/conv1.weight"/);
   });
 
   it('names what does not fit: image shape, classes, task', () => {
