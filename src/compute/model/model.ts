@@ -343,9 +343,17 @@ export function inputContractOf(model: Model, inputName: string, outputName: str
   };
 }
 
-/** A copy of the model with a stage appended to its lineage. */
+/** Metric names that measure time (`seconds_per_epoch`, `wall_seconds`, `latency_ms_b1`): they differ from run to run. */
+const TIMING_METRIC = /(^|_)(seconds|ms|wall|time)(_|$)/;
+
+/**
+ * A copy of the model with a stage appended to its lineage. Timing figures are left out of the stage:
+ * the lineage goes into every exported file, and the same graph and seed must give the same bytes.
+ * They stay in the node's own Metrics output.
+ */
 export function withStage(model: Model, stage: ModelStage): Model {
-  return { ...model, meta: { ...model.meta, lineage: [...model.meta.lineage, stage] } };
+  const metrics = Object.fromEntries(Object.entries(stage.metrics).filter(([name]) => !TIMING_METRIC.test(name)));
+  return { ...model, meta: { ...model.meta, lineage: [...model.meta.lineage, { ...stage, metrics }] } };
 }
 
 export function parameterCount(model: Model): number {
