@@ -44,7 +44,10 @@ export interface StateSnapshot {
   buffers: Record<string, Float32Array>;
 }
 
-/** End-of-epoch work: an evaluation or a method's own figures, returned as named numbers. */
+/**
+ * End-of-epoch work: an evaluation or a method's own figures, returned as named numbers. The hooks of
+ * one epoch share one snapshot, which also becomes the best-epoch checkpoint: read it, never change it.
+ */
 export type EpochHook = (epoch: number, state: StateSnapshot, figures: Readonly<Record<string, number>>) => Promise<Record<string, number> | void>;
 
 export interface FitEpoch {
