@@ -22,7 +22,11 @@ import { codebookBytes, encodeSharedWeights } from '../../src/compute/quantize/s
 import { bitsFor } from '../../src/compute/storage/bits';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
 import { modelDataIssues } from '../../src/shared/port-facts';
+import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
+
+// Every param that only the fine-tuning uses says so: the inspector hides them for kmeans-ptq.
+const dgmsOnly = { method: ['dgms'] } as const;
 
 export const gmQuantizerParams = z.object({
   method: z
@@ -30,33 +34,36 @@ export const gmQuantizerParams = z.object({
     .default('dgms')
     .meta({ help: 'dgms: fine-tune with the Gaussian-mixture weights, then snap. kmeans-ptq: k-means weight sharing of the trained weights, no fine-tuning (the baseline).' }),
   components: z.number().int().min(2).max(256).default(16).meta({ help: 'K, codebook entries per layer (component 0 is the zero); indices take ceil(log2 K) bits.' }),
-  temperature: z.number().positive().max(10).default(0.01).meta({ help: 'dgms: tau of the soft assignment softmax(r / tau); smaller is closer to the hard weights.' }),
-  learnTemperature: z.boolean().default(false).meta({ help: 'dgms: train tau with the mixture (one per layer).' }),
+  temperature: z.number().positive().max(10).default(0.01).meta({ help: 'tau of the soft assignment softmax(r / tau); smaller is closer to the hard weights.', appliesWhen: dgmsOnly }),
+  learnTemperature: z.boolean().default(false).meta({ help: 'Train tau with the mixture (one per layer).', appliesWhen: dgmsOnly }),
   layers: z
     .enum(LAYER_SELECTIONS)
     .default('inner-convs')
     .meta({ help: 'inner-convs: every conv but the first and last (DGMS). all-convs. convs+linear. list: the names in layerNames.' }),
-  layerNames: z.string().default('').meta({ help: 'layers = list: comma-separated weight names (features.conv1.weight, ...).' }),
+  layerNames: z.string().default('').meta({ help: 'Comma-separated weight names (features.conv1.weight, ...).', appliesWhen: { layers: ['list'] } }),
   init: z
     .enum(['kmeans', 'empirical'])
     .default('kmeans')
-    .meta({ help: 'dgms: kmeans: mu, pi and sigma from k-means clusters. empirical: the same mu and pi, every sigma the layer std / K.' }),
-  epochs: z.number().int().min(1).max(1000).default(2).meta({ help: 'dgms: fine-tuning passes over the train set.', unit: 'epochs' }),
-  batchSize: z.number().int().min(1).max(4096).default(64).meta({ help: 'dgms: images per step.', unit: 'images' }),
-  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam').meta({ help: 'dgms: optimizer of the weights and the mixture.' }),
-  lr: z.number().positive().max(10).default(1e-4).meta({ help: 'dgms: peak learning rate of the weights.' }),
-  mixtureLr: z.number().positive().max(10).default(1e-3).meta({ help: 'dgms: peak learning rate of mu, sigma, pi (and tau).' }),
-  momentum: z.number().min(0).max(0.999).default(0.9).meta({ help: 'sgd only: momentum.' }),
-  weightDecay: z.number().min(0).max(1).default(0).meta({ help: 'dgms: weight decay of the weights (never of the mixture).' }),
-  schedule: z.enum(['constant', 'step', 'cosine', 'one-cycle']).default('cosine').meta({ help: 'dgms: learning-rate schedule (see Train).' }),
+    .meta({ help: 'kmeans: mu, pi and sigma from k-means clusters. empirical: the same mu and pi, every sigma the layer std / K.', appliesWhen: dgmsOnly }),
+  ...trainingParams({
+    defaults: { epochs: 2, lr: 1e-4, schedule: 'cosine' },
+    help: {
+      epochs: 'Fine-tuning passes over the train set.',
+      optimizer: 'Optimizer of the weights and the mixture: sgd (with momentum), adam, or adamw (decoupled weight decay).',
+      lr: 'Peak learning rate of the weights.',
+      weightDecay: 'Weight decay of the weights (never of the mixture).',
+    },
+    appliesWhen: dgmsOnly,
+  }),
+  mixtureLr: z.number().positive().max(10).default(1e-3).meta({ help: 'Peak learning rate of mu, sigma, pi (and tau).', appliesWhen: dgmsOnly }),
   monitorCount: z
     .number()
     .int()
     .min(0)
     .max(100000)
     .default(1000)
-    .meta({ help: 'dgms: test images on which soft and hard accuracy are measured after every epoch (curves only). 0: none.', unit: 'images' }),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Seed of the data order.' }),
+    .meta({ help: 'Test images on which soft and hard accuracy are measured after every epoch (curves only). 0: none.', unit: 'images', appliesWhen: dgmsOnly }),
+  seed: seedParam('Seed of the data order.', dgmsOnly),
 });
 type Params = z.infer<typeof gmQuantizerParams>;
 

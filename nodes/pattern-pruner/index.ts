@@ -15,7 +15,13 @@ import { planPrune, PruneConfigError, pruneModel, PRUNE_METHODS, type PruneConfi
 import { measureStorage, type FormatName, type StorageSummary } from '../../src/compute/prune/storage-report';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
 import { modelDataIssues } from '../../src/shared/port-facts';
+import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
+
+// Which methods read which params; the inspector hides the rest. Magnitude pruning has no ADMM phase.
+const onlyFor = (...methods: (typeof PRUNE_METHODS)[number][]) => ({ method: methods });
+const sparsityMethods = onlyFor('magnitude', 'admm-nn-s');
+const admmMethods = onlyFor('pattern', 'pcnn', 'admm-nn-s');
 
 export const patternPrunerParams = z.object({
   method: z
@@ -27,42 +33,59 @@ export const patternPrunerParams = z.object({
     .default('auto')
     .meta({ help: 'Weights to prune. auto: 3x3 convs for pattern, convs for pcnn and magnitude, convs and linear layers for admm-nn-s.' }),
   pruneFirstLayer: z.boolean().default(false).meta({ help: 'Prune the first weight layer too (it reads the raw image and holds few weights; left dense by default).' }),
-  sparsity: z.number().min(0).max(1).default(0.9).meta({ help: 'magnitude, admm-nn-s: fraction of the weights (or columns / filters) removed.' }),
-  scope: z.enum(['layer', 'global']).default('layer').meta({ help: 'magnitude, admm-nn-s (irregular): the sparsity in every layer, or one budget over all pruned layers.' }),
+  sparsity: z.number().min(0).max(1).default(0.9).meta({ help: 'Fraction of the weights (or columns / filters) removed.', appliesWhen: sparsityMethods }),
+  // Structured pruning (columns, filters) always takes the sparsity per layer.
+  scope: z
+    .enum(['layer', 'global'])
+    .default('layer')
+    .meta({ help: 'The sparsity in every layer, or one budget over all pruned layers.', appliesWhen: { ...sparsityMethods, structure: ['irregular'] } }),
   layerSparsity: z
     .record(z.string(), z.number().min(0).max(0.999))
     .default({})
-    .meta({ help: 'magnitude, admm-nn-s with scope layer: the sparsity of named layers (for example {"fc1.weight": 0.97}), overriding sparsity for them.' }),
-  structure: z.enum(['irregular', 'columns', 'filters']).default('irregular').meta({ help: 'magnitude, admm-nn-s: remove single weights, whole GEMM columns, or whole filters.' }),
-  patterns: z.number().int().min(4).max(12).default(8).meta({ help: 'pattern: library size K (patterns of 4 of 9 entries, centre kept).' }),
-  patternLibrary: z.enum(['frequent', 'random']).default('frequent').meta({ help: 'pattern: the K most frequent patterns of the trained kernels, or K at random (a baseline).' }),
-  connectivity: z.number().min(0).max(0.99).default(0).meta({ help: 'pattern: fraction of kernels (input -> output channel links) removed per layer.' }),
+    .meta({ help: 'The sparsity of named layers (for example {"fc1.weight": 0.97}), overriding sparsity for them; not with scope global.', appliesWhen: sparsityMethods }),
+  structure: z.enum(['irregular', 'columns', 'filters']).default('irregular').meta({ help: 'Remove single weights, whole GEMM columns, or whole filters.', appliesWhen: sparsityMethods }),
+  patterns: z.number().int().min(4).max(12).default(8).meta({ help: 'Library size K (patterns of 4 of 9 entries, centre kept).', appliesWhen: onlyFor('pattern') }),
+  patternLibrary: z.enum(['frequent', 'random']).default('frequent').meta({ help: 'The K most frequent patterns of the trained kernels, or K at random (a baseline).', appliesWhen: onlyFor('pattern') }),
+  connectivity: z.number().min(0).max(0.99).default(0).meta({ help: 'Fraction of kernels (input -> output channel links) removed per layer.', appliesWhen: onlyFor('pattern') }),
   layerConnectivity: z
     .record(z.string(), z.number().min(0).max(0.99))
     .default({})
-    .meta({ help: 'pattern: the connectivity rate of named layers (for example {"features.conv5.weight": 0.85}), overriding connectivity for them.' }),
-  groupLength: z.number().int().min(2).max(16).default(9).meta({ help: 'pcnn: group length L (9: one 3x3 kernel).', unit: 'weights' }),
-  nonZeros: z.number().int().min(1).max(15).default(3).meta({ help: 'pcnn: non-zeros n kept in every group.', unit: 'weights' }),
-  librarySize: z.number().int().min(2).max(64).default(16).meta({ help: 'pcnn: patterns P in the Sparsity Pattern Mask library (ceil(log2 P) index bits per group).' }),
-  bits: z.number().int().min(0).max(8).default(4).meta({ help: 'admm-nn-s: bits per kept weight after quantisation to +-q..+-Mq, M = 2^(bits-1) - 1. 0: no quantisation.', unit: 'bits' }),
-  admmEpochs: z.number().int().min(0).max(200).default(2).meta({ help: 'ADMM training epochs before hard pruning (not used by magnitude).', unit: 'epochs' }),
-  rho: z.number().positive().max(10).default(0.01).meta({ help: 'ADMM penalty at the start (ADMM-NN-S: 1e-3; 0.01 measured best here with Adam and Z/U every 150 steps).' }),
-  rhoGrowth: z.number().min(1).max(10).default(1.3).meta({ help: 'Factor on rho at each Z/U update.' }),
-  admmInterval: z.number().int().min(1).max(50).default(1).meta({ help: 'Epochs between ADMM Z/U updates (used when admmIntervalSteps is 0).', unit: 'epochs' }),
+    .meta({ help: 'The connectivity rate of named layers (for example {"features.conv5.weight": 0.85}), overriding connectivity for them.', appliesWhen: onlyFor('pattern') }),
+  groupLength: z.number().int().min(2).max(16).default(9).meta({ help: 'Group length L (9: one 3x3 kernel).', unit: 'weights', appliesWhen: onlyFor('pcnn') }),
+  nonZeros: z.number().int().min(1).max(15).default(3).meta({ help: 'Non-zeros n kept in every group.', unit: 'weights', appliesWhen: onlyFor('pcnn') }),
+  librarySize: z.number().int().min(2).max(64).default(16).meta({ help: 'Patterns P in the Sparsity Pattern Mask library (ceil(log2 P) index bits per group).', appliesWhen: onlyFor('pcnn') }),
+  bits: z.number().int().min(0).max(8).default(4).meta({ help: 'Bits per kept weight after quantisation to +-q..+-Mq, M = 2^(bits-1) - 1. 0: no quantisation.', unit: 'bits', appliesWhen: onlyFor('admm-nn-s') }),
+  admmEpochs: z.number().int().min(0).max(200).default(2).meta({ help: 'ADMM training epochs before hard pruning.', unit: 'epochs', appliesWhen: admmMethods }),
+  rho: z.number().positive().max(10).default(0.01).meta({ help: 'ADMM penalty at the start (ADMM-NN-S: 1e-3; 0.01 measured best here with Adam and Z/U every 150 steps).', appliesWhen: admmMethods }),
+  rhoGrowth: z.number().min(1).max(10).default(1.3).meta({ help: 'Factor on rho at each Z/U update.', appliesWhen: admmMethods }),
+  admmInterval: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(1)
+    .meta({ help: 'Epochs between ADMM Z/U updates.', unit: 'epochs', appliesWhen: { ...admmMethods, admmIntervalSteps: [0] } }),
   admmIntervalSteps: z
     .number()
     .int()
     .min(0)
     .max(100000)
     .default(150)
-    .meta({ help: 'Optimizer steps between ADMM Z/U updates (rho grows at each); 0: every admmInterval epochs.', unit: 'steps' }),
+    .meta({ help: 'Optimizer steps between ADMM Z/U updates (rho grows at each); 0: every admmInterval epochs.', unit: 'steps', appliesWhen: admmMethods }),
   retrainEpochs: z.number().int().min(0).max(200).default(4).meta({ help: 'Masked retraining epochs after hard pruning.', unit: 'epochs' }),
-  quantEpochs: z.number().int().min(0).max(200).default(1).meta({ help: 'admm-nn-s: ADMM quantisation epochs (then three one-epoch snapping stages).', unit: 'epochs' }),
-  batchSize: z.number().int().min(1).max(4096).default(64).meta({ help: 'Images per step.', unit: 'images' }),
-  optimizer: z.enum(['sgd', 'adam']).default('adam').meta({ help: 'Optimiser of every training phase.' }),
-  lr: z.number().positive().max(10).default(0.001).meta({ help: 'Peak learning rate of every training phase.' }),
-  schedule: z.enum(['constant', 'cosine']).default('cosine').meta({ help: 'Learning-rate schedule, restarted in each phase (ADMM, retraining, quantisation).' }),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Seed of the data order and of a random pattern library.' }),
+  quantEpochs: z.number().int().min(0).max(200).default(1).meta({ help: 'ADMM quantisation epochs (then three one-epoch snapping stages).', unit: 'epochs', appliesWhen: onlyFor('admm-nn-s') }),
+  ...trainingParams({
+    pick: ['batchSize', 'optimizer', 'lr', 'schedule'],
+    optimizers: ['sgd', 'adam'],
+    schedules: ['constant', 'cosine'],
+    defaults: { schedule: 'cosine' },
+    help: {
+      optimizer: 'Optimiser of every training phase (sgd with momentum 0.9).',
+      lr: 'Peak learning rate of every training phase.',
+      schedule: 'Learning-rate schedule, restarted in each phase (ADMM, retraining, quantisation).',
+    },
+  }),
+  seed: seedParam('Seed of the data order and of a random pattern library.'),
 });
 type Params = z.infer<typeof patternPrunerParams>;
 

@@ -8,26 +8,18 @@ import { dataMismatch, withStage } from '../../src/compute/model/model';
 import { NonFiniteLossError, trainClassifier } from '../../src/compute/model/train';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
 import { modelDataIssues } from '../../src/shared/port-facts';
+import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { Metrics, Table } from '../../src/shared/values';
 
 export const trainParams = z.object({
-  epochs: z.number().int().min(1).max(1000).default(5).meta({ help: 'Passes over the train set.', unit: 'epochs' }),
-  batchSize: z.number().int().min(1).max(4096).default(64).meta({ help: 'Images per step (the last partial batch of an epoch is dropped).', unit: 'images' }),
-  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam').meta({ help: 'sgd (with momentum), adam, or adamw (decoupled weight decay).' }),
-  lr: z.number().positive().max(10).default(0.001).meta({ help: 'Peak learning rate.' }),
-  momentum: z.number().min(0).max(0.999).default(0.9).meta({ help: 'sgd only: momentum.' }),
-  weightDecay: z.number().min(0).max(1).default(0).meta({ help: 'L2 penalty (sgd, adam) or decoupled decay (adamw).' }),
-  schedule: z
-    .enum(['constant', 'step', 'cosine', 'one-cycle'])
-    .default('constant')
-    .meta({ help: 'constant; step (x0.1 at each third of the run); cosine (to 0); one-cycle (warm-up then cosine).' }),
+  ...trainingParams(),
   augmentation: z
     .enum(['none', 'flip', 'shift-crop', 'flip+shift-crop'])
     .default('none')
     .meta({ help: 'flip: random horizontal flips. shift-crop: random shifts up to 1/8 of the size (padded crop).' }),
   validationSplit: z.number().min(0).max(0.5).default(0).meta({ help: 'Without a validation input: the fraction of each train class held out for validation. 0: none.' }),
   patience: z.number().int().min(0).max(1000).default(0).meta({ help: 'Early stopping: stop after this many epochs without a better validation accuracy and keep the best weights. 0: off.', unit: 'epochs' }),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Seed of the data order, augmentation and validation split.' }),
+  seed: seedParam('Seed of the data order, augmentation and validation split.'),
 });
 
 const round = (v: number, digits = 4): number => Number(v.toFixed(digits));

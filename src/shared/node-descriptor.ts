@@ -12,7 +12,10 @@ export interface NodeDescriptor {
   docs: string;
   inputs: Record<string, PortSpec>;
   outputs: Record<string, PortSpec>;
-  /** JSON Schema of the params (draft 2020-12) with `default`, `minimum`, `maximum`, `help`, `unit`. */
+  /**
+   * JSON Schema of the params (draft 2020-12) with `default`, `minimum`, `maximum`, `help`, `unit`, and
+   * `appliesWhen` on a param that only applies for some values of others (see param-conditions.ts).
+   */
   paramsSchema: Record<string, unknown>;
   defaults: Record<string, unknown>;
 }

@@ -3,12 +3,23 @@ import { z } from 'zod';
 import type { Dataset } from '../compute/data/dataset';
 import type { Model } from '../compute/model/model';
 import type { NodeDescriptor } from './node-descriptor';
+import { appliesWhenShapeProblem, conditionCycle, type AppliesWhen } from './param-conditions';
 import type { InferResult, PortFacts } from './port-facts';
 import type { PortSpec, PortTypeName } from './port-types';
 import type { ArtifactRef, DeployPackage, Metrics, Report } from './values';
 
 export type { NodeDescriptor } from './node-descriptor';
 export type { InferResult, PortFacts } from './port-facts';
+
+// The metadata the inspector and `condense nodes` read from a param's `.meta({...})`; typed so a misspelt
+// condition fails to compile (the names and values it refers to are checked when the node is defined).
+declare module 'zod' {
+  interface GlobalMeta {
+    help?: string;
+    unit?: string;
+    appliesWhen?: AppliesWhen;
+  }
+}
 
 /** The runtime value carried by each port type. Types without a node yet stay `unknown`. */
 export interface PortValueMap {
@@ -87,10 +98,65 @@ export interface NodeDefinition<I extends Ports = Ports, O extends Ports = Ports
   execute(ctx: ExecuteContext<I, z.infer<S>>): Promise<ValuesOf<O>>;
 }
 
+/**
+ * Checks the definition's declared data (param conditions) so a mistake fails when the node is loaded, and
+ * returns it unchanged.
+ */
 export function defineNode<const I extends Ports, const O extends Ports, S extends z.ZodObject>(
   definition: NodeDefinition<I, O, S>,
 ): NodeDefinition<I, O, S> {
+  const problems = paramConditionProblems(definition.params);
+  if (problems.length > 0) throw new Error(`node ${definition.type}: ${problems.join('; ')}`);
   return definition;
+}
+
+const jsonSchemaOf = (params: z.ZodObject): Record<string, unknown> =>
+  z.toJSONSchema(params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+
+/**
+ * What is wrong with the params' `appliesWhen` declarations: a malformed condition, a param that does not
+ * exist or names itself, a value the named param cannot take (checked with that param's own schema, so
+ * enums, booleans and number ranges all count), or conditions that form a cycle. Read from the JSON Schema,
+ * as the descriptor carries them.
+ */
+export function paramConditionProblems(params: z.ZodObject): string[] {
+  const shape = params.shape as Record<string, z.ZodType>;
+  const names = Object.keys(shape);
+  const properties = (jsonSchemaOf(params).properties ?? {}) as Record<string, Record<string, unknown>>;
+  const problems: string[] = [];
+  const conditions: Record<string, AppliesWhen> = {};
+  for (const name of names) {
+    const declared = properties[name]?.appliesWhen;
+    if (declared === undefined) continue;
+    const malformed = appliesWhenShapeProblem(declared);
+    if (malformed) {
+      problems.push(`param ${name}: appliesWhen ${malformed}`);
+      continue;
+    }
+    const condition = declared as AppliesWhen;
+    let valid = true;
+    for (const [other, values] of Object.entries(condition)) {
+      const target = shape[other];
+      if (other === name) {
+        problems.push(`param ${name}: appliesWhen names ${name} itself`);
+        valid = false;
+      } else if (!target) {
+        problems.push(`param ${name}: appliesWhen names unknown param "${other}" (params: ${names.join(', ')})`);
+        valid = false;
+      } else {
+        const options = properties[other]?.enum;
+        for (const value of values.filter((v) => !target.safeParse(v).success)) {
+          const choices = Array.isArray(options) ? ` (one of ${options.join(', ')})` : '';
+          problems.push(`param ${name}: appliesWhen ${other} = ${JSON.stringify(value)}, which ${other} cannot take${choices}`);
+          valid = false;
+        }
+      }
+    }
+    if (valid) conditions[name] = condition;
+  }
+  const cycle = conditionCycle(conditions);
+  if (cycle) problems.push(`appliesWhen conditions form a cycle: ${cycle.join(' -> ')}`);
+  return problems;
 }
 
 export function describeNode(def: NodeDefinition, docs: string): NodeDescriptor {
@@ -103,7 +169,7 @@ export function describeNode(def: NodeDefinition, docs: string): NodeDescriptor 
     docs,
     inputs: def.inputs,
     outputs: def.outputs,
-    paramsSchema: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    paramsSchema: jsonSchemaOf(def.params),
     defaults: def.params.parse({}) as Record<string, unknown>,
   };
 }

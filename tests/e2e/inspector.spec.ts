@@ -1,4 +1,5 @@
-// The inspector's generated controls: a slider for closed ranges, and a new-seed button for seeds.
+// The inspector's generated controls: a slider for closed ranges, a new-seed button for seeds, and params
+// hidden while they do not apply.
 import { expect, test } from '@playwright/test';
 import { addFromPalette, openEditor, openExample, saveAndRead } from './editor-page';
 
@@ -37,4 +38,22 @@ test('Browse… picks a folder on the host for a path param, written relative to
   await page.getByTestId('path-picker-use-folder').click();
   await expect(page.getByTestId('param-path')).toHaveValue('../datasets/fashion-mnist-mini');
   await expect(page.getByTestId('path-picker-path')).toHaveCount(0);
+});
+
+test('momentum shows only with sgd; hidden, it keeps its value in the file', async ({ page }) => {
+  await addFromPalette(page, 'train', 'condense.train.supervised');
+  await expect(page.getByTestId('param-optimizer').locator('option:checked')).toHaveText('adam');
+  await expect(page.getByTestId('param-lr')).toBeVisible();
+  await expect(page.getByTestId('param-momentum')).toHaveCount(0);
+  await expect(page.getByTestId('hidden-params')).toHaveText('Not used with these settings: Momentum');
+
+  await page.getByTestId('param-optimizer').selectOption({ label: 'sgd' });
+  await expect(page.getByTestId('param-momentum')).toHaveValue('0.9');
+  await expect(page.getByTestId('hidden-params')).toHaveCount(0);
+  await page.getByTestId('param-momentum').fill('0.8');
+
+  await page.getByTestId('param-optimizer').selectOption({ label: 'adam' });
+  await expect(page.getByTestId('param-momentum')).toHaveCount(0);
+  const { text } = await saveAndRead(page);
+  expect(JSON.parse(text).nodes[0].params).toMatchObject({ optimizer: 'adam', momentum: 0.8 });
 });

@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../args';
 import { withEngine } from '../engine';
 import { EXIT_OK, UsageError, println, type CliIo } from '../io';
 import type { NodeDescriptor } from '../../shared/node-sdk';
+import { appliesWhenOf, describeCondition } from '../../shared/param-conditions';
 import type { PortSpec } from '../../shared/port-types';
 
 type JsonSchema = Record<string, unknown>;
@@ -24,7 +25,10 @@ function typeOf(schema: JsonSchema): string {
   return 'any';
 }
 
-/** One line per param: type, default, range and help, read from the JSON Schema of the node's params. */
+/**
+ * One line per param: type, default, range, unit, the condition under which it applies, and help, read
+ * from the JSON Schema of the node's params.
+ */
 export function paramLines(descriptor: NodeDescriptor): string[] {
   const properties = (descriptor.paramsSchema.properties ?? {}) as Record<string, JsonSchema>;
   return Object.entries(properties).map(([name, schema]) => {
@@ -35,6 +39,8 @@ export function paramLines(descriptor: NodeDescriptor): string[] {
     const max = schema.maximum ?? schema.exclusiveMaximum;
     if (min !== undefined || max !== undefined) parts.push(`range ${min ?? '-inf'}..${max ?? 'inf'}`);
     if (typeof schema.unit === 'string') parts.push(`unit ${schema.unit}`);
+    const condition = appliesWhenOf(schema);
+    if (condition) parts.push(describeCondition(condition));
     const help = schema.help ?? schema.description;
     return `    ${name}: ${parts.join(', ')}${typeof help === 'string' ? ` - ${help}` : ''}`;
   });

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PORT_STYLE } from '../../shared/port-types';
 import { setParam } from '../lib/graph-edit';
-import { paramFieldsOf } from '../lib/param-fields';
+import { paramFieldsOf, splitByCondition } from '../lib/param-fields';
 import { imagesOf } from '../lib/output-images';
 import { formatMs } from '../lib/run-state';
 import { useCatalog } from '../store/catalog-store';
@@ -77,8 +77,11 @@ function NodePanel({ nodeId }: { nodeId: string }) {
   const issues = useDocument(useShallow((s) => s.issues.filter((i) => i.nodeId === nodeId)));
   const descriptor = useCatalog((s) => (node ? s.byType.get(node.type) : undefined));
   const fields = useMemo(() => (descriptor ? paramFieldsOf(descriptor.paramsSchema) : []), [descriptor]);
+  // Params that do not apply to the current settings are hidden, their values kept in the graph.
+  const { shown, hidden } = useMemo(() => splitByCondition(fields, node?.params ?? {}, descriptor?.defaults), [fields, node?.params, descriptor]);
   if (!node) return null;
-  const nodeIssues = issues.filter((i) => !i.param || !fields.some((f) => f.key === i.param));
+  // A problem with a hidden param is listed with the node's own, so it is never out of sight.
+  const nodeIssues = issues.filter((i) => !i.param || !shown.some((f) => f.key === i.param));
   return (
     <div className="inspector-body" data-testid="inspector-node">
       <h2>{descriptor?.title ?? node.type}</h2>
@@ -108,7 +111,7 @@ function NodePanel({ nodeId }: { nodeId: string }) {
       ) : null}
       {fields.length > 0 ? <h3>Settings</h3> : null}
       <form className="param-form" onSubmit={(e) => e.preventDefault()} data-testid="param-form">
-        {fields.map((field) => (
+        {shown.map((field) => (
           <ParamInput
             key={`${nodeId}/${field.key}`}
             nodeId={nodeId}
@@ -120,6 +123,11 @@ function NodePanel({ nodeId }: { nodeId: string }) {
           />
         ))}
       </form>
+      {hidden.length > 0 ? (
+        <p className="muted hidden-params" data-testid="hidden-params">
+          Not used with these settings: {hidden.map((f) => f.label).join(', ')}
+        </p>
+      ) : null}
       <NodeOutputs nodeId={nodeId} />
       {descriptor?.docs ? (
         <details className="docs" open>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, pathForParam, randomSeed, sliderOf, type ParamField } from './param-fields';
+import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, pathForParam, randomSeed, sliderOf, splitByCondition, type ParamField } from './param-fields';
 
 // The same conversion the node SDK uses for descriptors.
 const schema = z.toJSONSchema(
@@ -83,5 +83,42 @@ describe('path params', () => {
     expect(pathForParam('/home/u/graphs', '/home/u/graphs')).toBe('.');
     expect(pathForParam('/usr/share/datasets/x', '/home/u/graphs')).toBe('/usr/share/datasets/x');
     expect(pathForParam('/tmp/a.onnx', undefined)).toBe('/tmp/a.onnx');
+  });
+});
+
+describe('conditional params', () => {
+  // A quantizer-like node: the training params only for dgms, momentum only for sgd on top.
+  const conditional = z.toJSONSchema(
+    z.object({
+      method: z.enum(['dgms', 'kmeans-ptq']).default('dgms'),
+      optimizer: z.enum(['sgd', 'adam']).default('adam').meta({ appliesWhen: { method: ['dgms'] } }),
+      momentum: z.number().min(0).max(0.999).default(0.9).meta({ help: 'Momentum.', appliesWhen: { method: ['dgms'], optimizer: ['sgd'] } }),
+      components: z.number().int().min(2).max(256).default(16),
+    }),
+    { io: 'input', unrepresentable: 'any' },
+  ) as Record<string, unknown>;
+  const fields = paramFieldsOf(conditional);
+  const keys = (list: ParamField[]) => list.map((f) => f.key);
+
+  it('reads the condition from the schema', () => {
+    expect(fields.find((f) => f.key === 'momentum')!.appliesWhen).toEqual({ method: ['dgms'], optimizer: ['sgd'] });
+    expect(fields.find((f) => f.key === 'components')!.appliesWhen).toBeUndefined();
+  });
+
+  it('hides a param while its condition does not hold, at defaults for params left out', () => {
+    const atDefaults = splitByCondition(fields, {});
+    expect(keys(atDefaults.shown)).toEqual(['method', 'optimizer', 'components']);
+    expect(keys(atDefaults.hidden)).toEqual(['momentum']);
+    expect(keys(splitByCondition(fields, { optimizer: 'sgd' }).shown)).toEqual(['method', 'optimizer', 'momentum', 'components']);
+  });
+
+  it('hides the params that depend on a hidden one, whatever value it keeps', () => {
+    const { shown, hidden } = splitByCondition(fields, { method: 'kmeans-ptq', optimizer: 'sgd', momentum: 0.5 });
+    expect(keys(shown)).toEqual(['method', 'components']);
+    expect(keys(hidden)).toEqual(['optimizer', 'momentum']);
+  });
+
+  it('takes the node defaults over the schema defaults', () => {
+    expect(keys(splitByCondition(fields, {}, { optimizer: 'sgd' }).hidden)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-// Turns a node's params JSON Schema (zod's toJSONSchema output with `help` and `unit` metadata) into the
-// fields the inspector draws, and checks a value against its field the way the engine will.
+// Turns a node's params JSON Schema (zod's toJSONSchema output with `help`, `unit` and `appliesWhen`
+// metadata) into the fields the inspector draws, and checks a value against its field the way the engine will.
+import { appliesTo, appliesWhenOf, type AppliesWhen } from '../../shared/param-conditions';
 
 export type ParamKind = 'number' | 'integer' | 'enum' | 'boolean' | 'string' | 'json';
 
@@ -19,6 +20,8 @@ export interface ParamField {
   maxLength?: number;
   /** A file or folder on the host (`format: 'path'` in the schema): the inspector offers a picker. */
   path?: boolean;
+  /** The param only applies for these values of other params; the inspector hides it otherwise. */
+  appliesWhen?: AppliesWhen;
 }
 
 type Schema = Record<string, unknown>;
@@ -74,6 +77,7 @@ export function fieldOf(key: string, raw: Schema): ParamField {
     help: str(schema.help) ?? str(schema.description),
     unit: str(schema.unit),
     default: schema.default,
+    ...(appliesWhenOf(schema) ? { appliesWhen: appliesWhenOf(schema) } : {}),
   };
   const options = Array.isArray(schema.enum) ? schema.enum : schema.const !== undefined ? [schema.const] : undefined;
   if (options && options.every((o) => ['string', 'number', 'boolean'].includes(typeof o))) {
@@ -112,6 +116,24 @@ export function paramFieldsOf(paramsSchema: Record<string, unknown>): ParamField
   return Object.entries(properties)
     .filter((entry): entry is [string, Schema] => isSchema(entry[1]))
     .map(([key, schema]) => fieldOf(key, schema));
+}
+
+/**
+ * The fields that apply to a node's params (those left out count at their defaults), and those that do not:
+ * the inspector draws the first and hides the second, whose values stay in the graph untouched.
+ */
+export function splitByCondition(
+  fields: readonly ParamField[],
+  params: Readonly<Record<string, unknown>>,
+  defaults: Readonly<Record<string, unknown>> = {},
+): { shown: ParamField[]; hidden: ParamField[] } {
+  const conditions = Object.fromEntries(fields.filter((f) => f.appliesWhen).map((f) => [f.key, f.appliesWhen!]));
+  const fallback = Object.fromEntries(fields.map((f) => [f.key, f.default]));
+  const applies = appliesTo(conditions, { ...fallback, ...defaults, ...params });
+  const shown: ParamField[] = [];
+  const hidden: ParamField[] = [];
+  for (const field of fields) (applies(field.key) ? shown : hidden).push(field);
+  return { shown, hidden };
 }
 
 /** A short message when `value` breaks the field's rules, else undefined. */
