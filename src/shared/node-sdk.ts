@@ -56,7 +56,7 @@ export interface ExecuteContext<I extends Ports, P> {
   metric(name: string, value: number, step: number): void;
   log(message: string, level?: 'info' | 'warn'): void;
   artifacts: Artifacts;
-  /** Deterministic per node: derived from the run seed and the node id. */
+  /** Deterministic per node: derived from the graph seed and what determines the output (type, version, params, inputs, files), never the node id. */
   seed: number;
   /** Resolves a path param against the graph file's folder. */
   resolvePath(path: string): string;
