@@ -8,6 +8,7 @@ import type { RunEvent } from '../shared/events';
 import { clearAutosave, readAutosave, writeAutosave } from './autosave';
 import { EXAMPLES_DIR, listExamples } from './examples';
 import { listFolder } from './folder-listing';
+import { defaultRoots, type PathRoots } from './path-roots';
 import { addRecent, listRecent } from './settings';
 import { appVersion } from './version';
 
@@ -19,6 +20,11 @@ export interface ApiHost {
   cwd?: string;
   /** Where the example graphs are (default: resources/examples). */
   examplesDir?: string;
+  /**
+   * The folders the page may list, open and save in (default: the user's home, cwd, the examples and
+   * $CONDENSE_HOME). The Electron shell adds the folders the user picks in native dialogs.
+   */
+  roots?: PathRoots;
 }
 
 export interface HostApiHandlers extends ApiHandlers {
@@ -29,6 +35,8 @@ export interface HostApiHandlers extends ApiHandlers {
 export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandlers {
   const running = new Map<string, RunHandle>();
   const resolve = (file: string) => path.resolve(host.cwd ?? process.cwd(), file);
+  const examplesDir = path.resolve(host.examplesDir ?? EXAMPLES_DIR);
+  const roots = host.roots ?? defaultRoots({ cwd: host.cwd ?? process.cwd(), condenseHome: engine.home, examplesDir });
 
   return {
     'app.info': async () => ({ version: appVersion(), host: host.kind, home: engine.home, platform: process.platform }),
@@ -36,17 +44,17 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
     'examples.list': async () => listExamples(host.examplesDir),
     'recent.list': async () => listRecent(engine.home),
     'graph.open': async ({ path: file }) => {
-      const absolute = resolve(file);
+      const absolute = roots.check(resolve(file), 'open');
       const loaded = await engine.loadGraphFile(absolute);
       // Recent files are the user's own: not examples, and not paths that could not be read.
-      const isExample = path.dirname(absolute) === path.resolve(host.examplesDir ?? EXAMPLES_DIR);
+      const isExample = path.dirname(absolute) === examplesDir;
       if (!isExample && existsSync(absolute)) await addRecent(engine.home, absolute);
       return loaded;
     },
     'graph.parse': async ({ text, path: file }) => engine.loadGraphText(text, file === undefined ? undefined : resolve(file)),
     'graph.validate': async ({ graph, path: file }) => engine.validate(graph, file === undefined ? undefined : resolve(file)),
     'graph.save': async ({ path: file, graph }) => {
-      const saved = await engine.saveGraphFile(resolve(file), graph);
+      const saved = await engine.saveGraphFile(roots.check(resolve(file), 'save'), graph);
       await addRecent(engine.home, saved.path);
       return saved;
     },
@@ -81,7 +89,15 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
     },
     'autosave.read': async () => readAutosave(engine.home),
     'autosave.clear': async () => ({ cleared: await clearAutosave(engine.home) }),
-    'files.list': async ({ dir }) => listFolder(resolve(dir ?? '.')),
+    'files.list': async ({ dir }) => {
+      const listing = await listFolder(roots.check(resolve(dir ?? '.'), 'list'));
+      // The picker walks up through `parent`; it stops at the edge of the roots.
+      if (listing.parent !== undefined && !roots.allows(listing.parent)) {
+        const { parent: _outside, ...inside } = listing;
+        return inside;
+      }
+      return listing;
+    },
     'artifacts.read': async ({ sha256 }) => {
       const artifact = await engine.readArtifact(sha256);
       return { mime: artifact.mime, base64: Buffer.from(artifact.data).toString('base64') };

@@ -50,14 +50,18 @@ Lists recorded runs (newest first), or shows one: its nodes, final metrics and o
 Options:
   --json       print as JSON
   -h, --help   show this help`,
-  serve: `Usage: condense serve [--port N] [--host 127.0.0.1] [--open]
+  serve: `Usage: condense serve [--port N] [--host 127.0.0.1] [--allow DIR ...] [--open]
 
 Serves the editor (built by \`npm run build:web\`) and its API on this machine. The API needs the
-per-session token that is part of the printed URL.
+per-session token that is part of the printed URL, and answers only pages of this server (Origin and
+Host are checked). The page may open, list and save files only in your home folder, the folder the
+server was started in, the examples and $CONDENSE_HOME, plus folders given with --allow; never in
+/etc, /proc, /sys, /dev or /boot.
 
 Options:
   --port <n>     port to listen on (default 5217; 0 picks a free one)
   --host <addr>  address to bind (default 127.0.0.1; anything else exposes the editor on the network)
+  --allow <dir>  also let the page use this folder (repeatable)
   --open         open the editor in the default browser
   -h, --help     show this help`,
 };

@@ -4,13 +4,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Engine } from '../engine/types';
 import { ApiInputError, parseApiInput, type ApiHandlers, type WireMessage } from '../shared/api/contract';
 import type { RunEvent } from '../shared/events';
 import { createApiHandlers } from './api-handlers';
+import { EXAMPLES_DIR } from './examples';
+import { defaultRoots, type PathRoots } from './path-roots';
 
 export interface EditorServerOptions {
   port: number;
@@ -19,6 +22,12 @@ export interface EditorServerOptions {
   webDir: string;
   /** Relative paths sent by the page resolve against this folder. */
   cwd?: string;
+  /** Folders the page may use besides the defaults (`condense serve --allow DIR`). */
+  allow?: string[];
+  /** Where the example graphs are (default: resources/examples). */
+  examplesDir?: string;
+  /** The user's home folder, a root (default: os.homedir()). */
+  userHome?: string;
 }
 
 export interface EditorServer {
@@ -26,6 +35,8 @@ export interface EditorServer {
   url: string;
   port: number;
   token: string;
+  /** The folders the page may list, open and save in. */
+  roots: string[];
   close(): Promise<void>;
 }
 
@@ -60,8 +71,12 @@ function tokenMatches(expected: string, given: string | null): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function contentSecurityPolicy(hostHeader: string | undefined): string {
-  const wsOrigin = hostHeader ? ` ws://${hostHeader}` : '';
+/**
+ * The CSP of the page, built once from the address the server is bound to. Never from a request header:
+ * a Host header is whatever the client wrote, and copying it let a request inject its own directives.
+ */
+export function contentSecurityPolicy(hosts: string[]): string {
+  const sockets = hosts.map((host) => ` ws://${host}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -69,12 +84,46 @@ function contentSecurityPolicy(hostHeader: string | undefined): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self'${wsOrigin}`,
+    `connect-src 'self'${sockets}`,
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
     "form-action 'none'",
   ].join('; ');
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function hostLiteral(address: string): string {
+  return isIP(address) === 6 ? `[${address}]` : address;
+}
+
+/**
+ * The `host:port` values a request may carry in its Host header: loopback names and, when bound to
+ * another address, that address (all of this machine's addresses for 0.0.0.0 or ::). Names other than
+ * localhost are refused, which is what stops DNS rebinding: a page of evil.example whose name now points
+ * at 127.0.0.1 still sends `Host: evil.example`.
+ */
+export function allowedHostsOf(boundHost: string, port: number): string[] {
+  const names = new Set(LOOPBACK_NAMES);
+  if (boundHost === '0.0.0.0' || boundHost === '::') {
+    for (const list of Object.values(os.networkInterfaces())) for (const entry of list ?? []) names.add(hostLiteral(entry.address));
+  } else if (boundHost !== 'localhost') {
+    names.add(hostLiteral(boundHost));
+  }
+  return [...names].map((name) => `${name}:${port}`.toLowerCase());
+}
+
+/** Why a request is refused for its Host or Origin header, or undefined when both are the server's own. */
+export function foreignRequestReason(headers: http.IncomingHttpHeaders, allowedHosts: string[]): string | undefined {
+  const host = headers.host?.toLowerCase();
+  if (host === undefined || !allowedHosts.includes(host)) return 'the Host header is not this server';
+  const origin = headers.origin;
+  // Browsers send Origin on WebSocket handshakes and cross-origin requests; tools such as curl send none.
+  if (origin !== undefined && !allowedHosts.some((allowed) => origin.toLowerCase() === `http://${allowed}`)) {
+    return 'the request comes from another site (Origin header)';
+  }
+  return undefined;
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
@@ -86,7 +135,7 @@ export function buildMissingMessage(webDir: string): string {
   return `The editor is not built (no ${path.join(webDir, 'index.html')}). Build it with \`npm run build:web\`, then run \`condense serve\` again.`;
 }
 
-async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, webDir: string, pathname: string): Promise<void> {
+async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, webDir: string, pathname: string, csp: string): Promise<void> {
   if (!existsSync(path.join(webDir, 'index.html'))) {
     send(res, 503, `${buildMissingMessage(webDir)}\n`);
     return;
@@ -119,7 +168,7 @@ async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, 
   const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' };
   if (type.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy(req.headers.host);
+    headers['Content-Security-Policy'] = csp;
     headers['Cache-Control'] = 'no-store';
     headers['Referrer-Policy'] = 'no-referrer';
   } else if (relative.startsWith('/assets/')) {
@@ -202,10 +251,21 @@ export async function startEditorServer(engine: Engine, options: EditorServerOpt
     const text = JSON.stringify({ event } satisfies WireMessage);
     for (const client of clients) if (client.readyState === WebSocket.OPEN) client.send(text);
   };
-  const handlers = createApiHandlers(engine, { kind: 'browser', emit: broadcast, cwd: options.cwd });
+  const cwd = options.cwd ?? process.cwd();
+  const examplesDir = options.examplesDir ?? EXAMPLES_DIR;
+  const roots: PathRoots = defaultRoots({ cwd, condenseHome: engine.home, examplesDir, allow: options.allow, userHome: options.userHome });
+  const handlers = createApiHandlers(engine, { kind: 'browser', emit: broadcast, cwd, examplesDir, roots });
+  // Known once the server listens (port 0 picks one); no request is answered before that.
+  let allowedHosts: string[] = [];
+  let csp = '';
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const foreign = foreignRequestReason(req.headers, allowedHosts);
+    if (foreign) {
+      send(res, 403, `Refused: ${foreign}.\n`);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'Method not allowed\n');
       return;
@@ -217,7 +277,7 @@ export async function startEditorServer(engine: Engine, options: EditorServerOpt
         if (!tokenMatches(token, url.searchParams.get('token'))) send(res, 401, 'The session token is missing or wrong.\n');
         else await serveArtifact(res, engine, url.pathname.slice('/artifacts/'.length));
       } else {
-        await serveStatic(req, res, webDir, url.pathname);
+        await serveStatic(req, res, webDir, url.pathname, csp);
       }
     };
     respond().catch((error: unknown) => {
@@ -234,6 +294,7 @@ export async function startEditorServer(engine: Engine, options: EditorServerOpt
     const refuse = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (foreignRequestReason(req.headers, allowedHosts)) return refuse('403 Forbidden');
     if (url.pathname !== '/api') return refuse('404 Not Found');
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse('401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -261,11 +322,14 @@ export async function startEditorServer(engine: Engine, options: EditorServerOpt
 
   await listen(server, options.port, options.host);
   const port = (server.address() as AddressInfo).port;
+  allowedHosts = allowedHostsOf(options.host, port);
+  csp = contentSecurityPolicy(allowedHosts);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
+    roots: roots.list(),
     close: async () => {
       await handlers.stopAll();
       for (const client of clients) client.terminate();

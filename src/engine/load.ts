@@ -9,6 +9,9 @@ import type { ValidationIssue } from '../shared/events';
 import type { LoadedGraph } from '../shared/api/contract';
 import type { Registry } from './types';
 import { validateGraph } from './validate';
+import { maxGraphFileBytes, raiseHint } from '../compute/storage/limits';
+import { UnsafePathError, checkWritableFile, makeDirectories, readRegularFileAsync } from '../compute/storage/safe-files';
+import { sweepStaleTempFiles, tempPathFor } from '../compute/storage/temp-files';
 
 export interface NodeMigrationResult {
   node: GraphNode;
@@ -106,30 +109,46 @@ export function loadGraphText(text: string, registry: Registry, filePath?: strin
   };
 }
 
+const GRAPH_SUFFIX = '.condense.json';
+
+function graphLimit() {
+  const limit = maxGraphFileBytes();
+  return { maxBytes: limit.value, raise: raiseHint(limit) };
+}
+
 export async function loadGraphFile(filePath: string, registry: Registry): Promise<LoadedGraph> {
   const resolved = path.resolve(filePath);
   let text: string;
   try {
-    text = await fs.promises.readFile(resolved, 'utf8');
+    // Only regular files, at most the graph size limit: a path to /dev/zero or a FIFO must not hang the host.
+    text = (await readRegularFileAsync(resolved, graphLimit())).toString('utf8');
   } catch (error) {
-    const message = `cannot read ${resolved}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`;
+    const reason = error instanceof UnsafePathError ? error.message.slice(resolved.length + 2) : (error as Error).message;
+    const message = `cannot read ${resolved}: ${reason}`;
     return { ...loadGraphText('', registry, resolved), issues: [{ code: 'schema', message }], message };
   }
   return loadGraphText(text, registry, resolved);
 }
 
-/** Writes `data` so a reader sees either the old file or the new one, never half of each. */
+/**
+ * Writes `data` so a reader sees either the old file or the new one, never half of each. A failed write,
+ * fsync or rename removes the temp file; temps of this file left by killed processes are swept first.
+ */
 export async function writeFileAtomic(filePath: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(filePath);
-  const temp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const handle = await fs.promises.open(temp, 'w');
+  sweepStaleTempFiles(dir, path.basename(filePath));
+  const temp = tempPathFor(filePath);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.promises.open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // Replacing a file keeps its permissions; a new one gets the default.
+    const previous = await fs.promises.stat(filePath).catch(() => undefined);
+    if (previous) await fs.promises.chmod(temp, previous.mode & 0o7777);
     await fs.promises.rename(temp, filePath);
   } catch (error) {
     await fs.promises.rm(temp, { force: true });
@@ -148,10 +167,41 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
   }
 }
 
+/**
+ * Why saving a graph to `file` would be wrong, or undefined when it may be written: only `*.condense.json`
+ * names, nowhere special, and never over a file that is not already a Condense graph (a script, a config).
+ */
+export async function graphSaveRefusal(file: string): Promise<string | undefined> {
+  if (!path.basename(file).endsWith(GRAPH_SUFFIX)) return `${file}: a graph is saved as a ${GRAPH_SUFFIX} file`;
+  try {
+    checkWritableFile(file);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const existing = await fs.promises.stat(file).catch(() => undefined);
+  if (!existing) return undefined;
+  let text: string;
+  try {
+    text = (await readRegularFileAsync(file, graphLimit())).toString('utf8');
+  } catch (error) {
+    return `${file}: exists and cannot be checked (${(error as Error).message}); not replacing it`;
+  }
+  let format: unknown;
+  try {
+    format = (JSON.parse(text) as { format?: unknown } | null)?.format;
+  } catch {
+    format = undefined;
+  }
+  if (format !== 'condense.graph') return `${file}: exists and is not a Condense graph; not replacing it (choose another name)`;
+  return undefined;
+}
+
 export async function saveGraphFile(filePath: string, graph: Graph): Promise<{ path: string; bytes: number; text: string }> {
   const resolved = path.resolve(filePath);
+  const refusal = await graphSaveRefusal(resolved);
+  if (refusal) throw new Error(refusal);
   const text = serializeGraph(graph);
-  await fs.promises.mkdir(path.dirname(resolved), { recursive: true });
+  makeDirectories(path.dirname(resolved));
   await writeFileAtomic(resolved, text);
   return { path: resolved, bytes: Buffer.byteLength(text), text };
 }

@@ -1,15 +1,20 @@
 // `condense serve`: the editor in a browser tab, with this machine's engine behind it.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandArgs, stringArg } from '../args';
 import { openEngine } from '../engine';
 import { EXIT_OK, UsageError, println, type CliIo } from '../io';
+import { systemFolderOf } from '../path-roots';
 import { buildMissingMessage, startEditorServer } from '../serve';
 import { APP_ROOT } from '../version';
 
 export const DEFAULT_PORT = 5217;
 export const WEB_DIR = path.join(APP_ROOT, 'out', 'web');
+
+function isDirectory(dir: string): boolean {
+  return statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PORT;
@@ -40,10 +45,18 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     port: { type: 'string' },
     host: { type: 'string' },
     open: { type: 'boolean' },
+    allow: { type: 'string', multiple: true },
   });
   if (positionals.length > 0) throw new UsageError(`condense serve: unexpected argument "${positionals[0]}".`);
   const port = parsePort(stringArg(values, 'port'));
   const host = stringArg(values, 'host') ?? '127.0.0.1';
+  const cwd = io.cwd ?? process.cwd();
+  const allow = ((values.allow as string[] | undefined) ?? []).map((dir) => path.resolve(cwd, dir));
+  for (const dir of allow) {
+    if (!isDirectory(dir)) throw new UsageError(`condense serve: --allow ${dir}: not a folder`);
+    const system = systemFolderOf(dir);
+    if (system) throw new UsageError(`condense serve: --allow ${dir}: ${system} is a system folder and is never served`);
+  }
   if (!existsSync(path.join(WEB_DIR, 'index.html'))) println(io.stderr, buildMissingMessage(WEB_DIR));
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     println(io.stderr, `Listening on ${host}: anyone who can reach it and has the token can run graphs and read files here.`);
@@ -51,8 +64,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
 
   const engine = await openEngine(io);
   try {
-    const server = await startEditorServer(engine, { port, host, webDir: WEB_DIR, cwd: io.cwd ?? process.cwd() });
+    const server = await startEditorServer(engine, { port, host, webDir: WEB_DIR, cwd, allow });
     println(io.stdout, `Condense editor: ${server.url}`);
+    println(io.stdout, `Folders the editor may open and save in: ${server.roots.join(', ')} (add one with --allow DIR)`);
     if (values.open) openBrowser(server.url, io);
     await new Promise<void>((resolve) => {
       if (!io.signal) return;
