@@ -1,8 +1,9 @@
 // Reads a graph file for a command. Graph files are untrusted input: whatever is in them, the result is
 // either a graph or messages that name the file and where in it the problem is, never an exception.
 // JSON syntax errors (line and column) and schema paths come from the shared loader behind the engine.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { maxGraphFileBytes, raiseHint } from '../compute/storage/limits';
+import { UnsafePathError, readRegularFileAsync } from '../compute/storage/safe-files';
 import type { Engine } from '../engine/types';
 import type { LoadedGraph } from '../shared/api/contract';
 import { formatIssue, uniqueIssues } from './issues';
@@ -21,9 +22,12 @@ export async function loadGraphForCli(engine: Engine, file: string, cwd: string)
   const absolute = path.resolve(cwd, file);
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    // Regular files only, within the graph size limit: /dev/zero or a FIFO as the graph must not hang.
+    const limit = maxGraphFileBytes();
+    text = (await readRegularFileAsync(absolute, { maxBytes: limit.value, raise: raiseHint(limit) })).toString('utf8');
   } catch (error) {
-    return { ok: false, path: absolute, problems: [`${file}: cannot read: ${errnoMessage(error)}`] };
+    const reason = error instanceof UnsafePathError ? error.message.slice(absolute.length + 2) : errnoMessage(error);
+    return { ok: false, path: absolute, problems: [`${file}: cannot read: ${reason}`] };
   }
   let loaded: LoadedGraph;
   try {

@@ -3,11 +3,31 @@
 //   dir/<node>/<port>.report.json     a Report's title, text and tables; its images beside it as files
 //   dir/<node>/<port>.metrics.json    a Metrics value
 //   dir/<node>/<port>.summary.json    any other value's summary (datasets and models stay in the cache)
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile as writeFileUnchecked } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine, RunResult, StoredOutput } from '../engine/types';
 import type { Graph } from '../shared/graph/schema';
 import type { Metrics, Report } from '../shared/values';
+import { statSync } from 'node:fs';
+import { checkWritableFile, makeDirectories, specialLocationOf } from '../compute/storage/safe-files';
+
+/** A FIFO or device already sitting at an output name would block or swallow the write: regular files only. */
+async function writeFile(file: string, data: Uint8Array | string): Promise<void> {
+  checkWritableFile(file);
+  await writeFileUnchecked(file, data);
+}
+
+/**
+ * Why `dir` cannot take the outputs (a system folder, a kernel filesystem, a file in the way), or
+ * undefined. Checked before the run, so a bad --out fails in a moment instead of after the training.
+ */
+export function outputDirRefusal(dir: string): string | undefined {
+  const special = specialLocationOf(dir);
+  if (special) return `${dir}: cannot write here because ${special}`;
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) return `${dir}: exists and is not a folder`;
+  return undefined;
+}
 
 /** Node ids and artifact names become file names: keep them portable (no ':' on Windows, no separators). */
 export function safeFileName(name: string): string {
@@ -64,13 +84,13 @@ async function writeOne(engine: Engine, folder: string, port: string, stored: St
 }
 
 export async function writeOutputs(engine: Engine, result: RunResult, graph: Graph, graphPath: string, dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  makeDirectories(dir);
   const written: string[] = [];
   const outputs: Record<string, Record<string, WrittenOutput>> = {};
   for (const [nodeId, ports] of Object.entries(result.outputs)) {
     const folderName = safeFileName(nodeId);
     const folder = path.join(dir, folderName);
-    await mkdir(folder, { recursive: true });
+    makeDirectories(folder);
     outputs[nodeId] = {};
     for (const [port, stored] of Object.entries(ports)) {
       const files = (await writeOne(engine, folder, port, stored)).map((file) => `${folderName}/${file}`);

@@ -96,6 +96,8 @@ export class FileHasher {
       return `missing:${file}`;
     }
     if (stat.isDirectory()) return this.hashDirectory(file);
+    // A device or FIFO (/dev/zero, a named pipe) would be read forever; the node refuses it when it runs.
+    if (!stat.isFile()) return `special:${file}`;
     const known = this.memo.get(file);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.sha;
     const hash = crypto.createHash('sha256');

@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, UsageError, print
 import { loadGraphForCli } from '../load-graph';
 import { createRunDisplay, type DisplayMode } from '../run-display';
 import { applyOverrides, parseSetArg } from '../set-overrides';
-import { writeOutputs } from '../write-outputs';
+import { outputDirRefusal, writeOutputs } from '../write-outputs';
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('run', argv, {
@@ -25,6 +25,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const out = stringArg(values, 'out');
   const sets = (values.set as string[] | undefined) ?? [];
   const mode: DisplayMode = values.json ? 'json' : io.isTTY ? 'tty' : 'plain';
+  const outDir = out === undefined ? undefined : path.resolve(cwd, out);
+  const outRefused = outDir === undefined ? undefined : outputDirRefusal(outDir);
+  if (outRefused) throw new UsageError(`condense run: --out ${outRefused}`);
 
   return withEngine(io, async (engine) => {
     const loaded = await loadGraphForCli(engine, file, cwd);
@@ -80,10 +83,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       for (const issue of result.issues) println(io.stderr, `${file}: ${formatIssue(issue)}`);
       return EXIT_INVALID;
     }
-    if (out !== undefined) {
-      const dir = path.resolve(cwd, out);
-      const written = await writeOutputs(engine, result, graph, loaded.path, dir);
-      if (mode !== 'json') println(io.stdout, `wrote ${written.length} files to ${dir}`);
+    if (outDir !== undefined) {
+      try {
+        const written = await writeOutputs(engine, result, graph, loaded.path, outDir);
+        if (mode !== 'json') println(io.stdout, `wrote ${written.length} files to ${outDir}`);
+      } catch (error) {
+        println(io.stderr, `condense run: cannot write the outputs to ${outDir}: ${(error as Error).message}`);
+        return EXIT_FAILED;
+      }
     }
     if (result.status === 'succeeded') return EXIT_OK;
     if (result.status === 'cancelled') return io.signal?.aborted ? EXIT_INTERRUPTED : EXIT_FAILED;
