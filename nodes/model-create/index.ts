@@ -1,10 +1,12 @@
 // The Model node: a zoo architecture (classifier, image-to-image generator or patch discriminator)
 // shaped by a connected dataset, or an imported ONNX classifier.
-import { readFileSync } from 'node:fs';
+import { maxDataFileBytes, raiseHint } from '../../src/compute/storage/limits';
+import { readRegularFile, UnsafePathError } from '../../src/compute/storage/safe-files';
 import { z } from 'zod';
 import { createZooModel, importOnnxModel, parameterCount, withStage, ZOO_NAMES, zooTask, type Model } from '../../src/compute/model/model';
 import { ZOO_DEFAULTS, type ZooOptions } from '../../src/compute/model/zoo';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
+import { zooWeightLayers } from './layer-facts';
 
 export const modelCreateParams = z.object({
   source: z.enum(['zoo', 'import']).default('zoo').meta({ help: 'zoo: build an architecture below with fresh weights. import: read an ONNX file (path).' }),
@@ -45,12 +47,28 @@ export default defineNode({
   files: (params, resolvePath) => (params.source === 'import' && params.path ? [resolvePath(params.path)] : []),
   // A zoo model takes the connected dataset's image shape (and classes, for classifiers); a discriminator
   // reads the targets, whose shape is not among the facts. An imported model is only known after reading.
+  // A classifier whose shape and classes are known is built here (cached) for its weight layers, and an
+  // architecture that cannot take these images says so now rather than when the run reaches it.
   infer: (p, inputs) => {
     if (p.source !== 'zoo' || !inputs.dataset) return { outputs: { model: {} } };
     const task = zooTask(p.architecture);
-    if (task === 'discriminator') return { outputs: { model: { task } } };
+    const modelName = p.architecture;
+    if (task === 'discriminator') return { outputs: { model: { task, modelName } } };
     const { shape, classes } = inputs.dataset;
-    return { outputs: { model: { task, ...(shape ? { shape } : {}), ...(task === 'classify' && classes !== undefined ? { classes } : {}) } } };
+    const issues: { port: string; message: string }[] = [];
+    if (task === 'classify' && inputs.dataset.task === 'paired') {
+      issues.push({ port: 'dataset', message: `this is a paired dataset; ${p.architecture} is a classifier (pick resnet-generator, unet-small or patchgan for paired data)` });
+    }
+    if (task === 'image-to-image' && inputs.dataset.task === 'classify') {
+      issues.push({ port: 'dataset', message: `${p.architecture} is an image-to-image model; connect a paired dataset (input and target images)` });
+    }
+    const model = { task, modelName, ...(shape ? { shape } : {}), ...(task === 'classify' && classes !== undefined ? { classes } : {}) };
+    if (task !== 'classify' || !shape || classes === undefined || issues.length > 0) return { outputs: { model }, issues };
+    const layers = zooWeightLayers(p.architecture, p.width, zooOptions(p), shape, classes);
+    if ('problem' in layers) {
+      return { outputs: { model }, issues: [{ param: 'architecture', message: `${p.architecture} cannot read ${shape.join('x')} images: ${layers.problem}` }] };
+    }
+    return { outputs: { model: { ...model, weightLayers: layers } } };
   },
   async execute(ctx) {
     const { dataset } = ctx.inputs;
@@ -75,9 +93,11 @@ export default defineNode({
       const file = ctx.resolvePath(p.path);
       let bytes: Uint8Array;
       try {
-        bytes = new Uint8Array(readFileSync(file));
-      } catch {
-        throw new NodeError(`cannot read ${file}`, { param: 'path', file });
+        // Regular files within the data file limit only: /dev/zero or a FIFO must not hang the worker.
+        const limit = maxDataFileBytes();
+        bytes = new Uint8Array(readRegularFile(file, { maxBytes: limit.value, raise: raiseHint(limit) }));
+      } catch (e) {
+        throw new NodeError(`cannot read ${e instanceof UnsafePathError ? e.message : file}`, { param: 'path', file });
       }
       try {
         model = importOnnxModel(bytes, p.path, dataset);

@@ -2,6 +2,7 @@
 // byte then a 32x32 image as 1024 red, 1024 green and 1024 blue bytes (already channels first).
 import { NodeError } from '../../shared/node-sdk';
 import { gunzipIfNeeded, readFileBytes } from './files';
+import { checkLabelsInRange } from './labels';
 
 export const CIFAR_RECORD_BYTES = 3073;
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -34,11 +35,16 @@ export function parseCifarBinary(bytes: Uint8Array, file: string): CifarImages {
   return { count, shape: [3, 32, 32], pixels, labels };
 }
 
-/** Reads and concatenates batch files in order. */
-export function readCifarFiles(files: string[], onFile?: (index: number) => void): CifarImages {
+/**
+ * Reads and concatenates batch files in order. With `classes`, every label must name one of them (checked
+ * per file, so the error names the batch that holds the bad label).
+ */
+export function readCifarFiles(files: string[], onFile?: (index: number) => void, classes?: string[]): CifarImages {
   const parts = files.map((file, i) => {
     onFile?.(i);
-    return parseCifarBinary(gunzipIfNeeded(readFileBytes(file), file), file);
+    const part = parseCifarBinary(gunzipIfNeeded(readFileBytes(file), file), file);
+    if (classes) checkLabelsInRange(part.labels, classes, file);
+    return part;
   });
   const count = parts.reduce((sum, p) => sum + p.count, 0);
   const pixels = new Uint8Array(count * 3072);

@@ -1,7 +1,9 @@
 // Reads folders of PNG/JPEG files (the image-folder and paired-folder sources) into planar 8-bit arrays.
 import { extname, join } from 'node:path';
 import { NodeError } from '../../shared/node-sdk';
-import { decodeImage } from '../image/codec';
+import { checkImagePixels, decodeImage } from '../image/codec';
+import { formatBytes } from '../storage/safe-files';
+import { maxDatasetBytes, raiseHint } from '../storage/limits';
 import { convertPlanarChannels, type PlanarImage } from '../image/image';
 import { resizeBilinear } from '../image/resize';
 import { readFileBytes, throwIfAborted, listFolder } from './files';
@@ -43,12 +45,38 @@ export function readImageStack(files: string[], options: ReadImagesOptions): Ima
   const decoded: PlanarImage[] = [];
   let anyColour = false;
   let first: { file: string; width: number; height: number } | undefined;
+  const datasetLimit = maxDatasetBytes();
+  const checkTotal = (bytesPerImage: number) => {
+    if (files.length * bytesPerImage > datasetLimit.value) {
+      throw new NodeError(
+        `${files[0]}: ${files.length} images of ${formatBytes(bytesPerImage)} each need ${formatBytes(files.length * bytesPerImage)}, ` +
+          `over the ${formatBytes(datasetLimit.value)} limit for one dataset; set resize or perClassLimit, or ${raiseHint(datasetLimit)}`,
+        { file: files[0], param: 'resize' },
+      );
+    }
+  };
+  if (options.resize > 0) checkTotal(3 * options.resize * options.resize);
   files.forEach((file, i) => {
     if (i % 64 === 0) {
       throwIfAborted(options.signal);
       options.onProgress?.(i);
     }
-    const { image, colour } = decodeImage(readFileBytes(file), file, options.channels === 'auto' ? 3 : options.channels);
+    const bytes = readFileBytes(file);
+    // The header is checked before decoding: a huge image fails at once, and without resize an image of
+    // another size fails before its pixels are decoded.
+    const size = checkImagePixels(bytes, file);
+    if (size && options.resize === 0) {
+      if (!first) {
+        first = { file, ...size };
+        checkTotal(3 * size.width * size.height);
+      } else if (size.width !== first.width || size.height !== first.height) {
+        throw new NodeError(
+          `${file}: image is ${size.width}x${size.height} but ${first.file} is ${first.width}x${first.height}; set the resize param to read images of different sizes`,
+          { file, param: 'resize' },
+        );
+      }
+    }
+    const { image, colour } = decodeImage(bytes, file, options.channels === 'auto' ? 3 : options.channels);
     anyColour ||= colour;
     let planar = image;
     if (options.resize > 0) {

@@ -3,6 +3,7 @@
 // then the data. Only unsigned bytes (type 0x08) hold images and labels, so only they are read.
 import { gzipSync } from 'node:zlib';
 import { NodeError } from '../../shared/node-sdk';
+import { maxImagePixels, raiseHint } from '../storage/limits';
 import { gunzipIfNeeded, readFileBytes } from './files';
 
 export interface IdxArray {
@@ -84,6 +85,13 @@ export function readIdxImagesAndLabels(imagesFile: string, labelsFile: string): 
   }
   const [count, rows, cols] = images.dims;
   const channels = colour ? images.dims[3] : 1;
+  const pixelLimit = maxImagePixels();
+  if (rows * cols > pixelLimit.value) {
+    throw new NodeError(
+      `${imagesFile}: IDX images are ${cols}x${rows} (${rows * cols} pixels each), over the limit of ${pixelLimit.value} pixels per image; ${raiseHint(pixelLimit)}`,
+      { file: imagesFile },
+    );
+  }
   if (labels.dims[0] !== count) {
     throw new NodeError(`${labelsFile}: has ${labels.dims[0]} labels but ${imagesFile} has ${count} images`, { file: labelsFile });
   }

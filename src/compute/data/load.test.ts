@@ -64,7 +64,7 @@ describe('loadDatasetSplits: idx', () => {
     expect(validation.name).toContain('empty: validationSplit is 0');
     expect(train.source.files[0]).toBe(join(temp.dir, 'mnist', 'train-images-idx3-ubyte.gz'));
     expect(load({ source: 'idx', path: 'mnist' }).train.classes).toEqual(['0', '1', '2']);
-    expect(() => load({ source: 'idx', path: 'mnist', classNames: 'a,b' })).toThrow(/classNames lists 2 names but the labels go up to 2/);
+    expect(() => load({ source: 'idx', path: 'mnist', classNames: 'a,b' })).toThrow(/label 2 of record \d+ is outside the 2 declared classes \(a, b\)/);
   });
 
   it('limits, splits validation off train and keeps the splits disjoint', () => {

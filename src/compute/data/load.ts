@@ -9,6 +9,7 @@ import { readFileBytes, throwIfAborted } from './files';
 import { readImageStack } from './folder-images';
 import { GENERATED_MAX_CLASSES, generateDataset } from './generated';
 import { readIdxImagesAndLabels } from './idx';
+import { checkLabelsInRange, gapWarning } from './labels';
 import { planSource, type SourceParams, type SourcePlan } from './sources';
 import {
   applyShift,
@@ -91,20 +92,28 @@ function maxLabel(...label: Int32Array[]): number {
   return max;
 }
 
-/** Class names from the classNames param, else `fallback` when it covers every label, else "0".."K-1". */
-function namesFor(params: DatasetParams, labelCount: number, fallback?: string[]): string[] {
-  const given = params.classNames
+/** The classNames param as a list; empty when it is not set. */
+function givenNames(params: DatasetParams): string[] {
+  return params.classNames
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
+}
+
+/**
+ * Class names for IDX files: the classNames param (every label must be below its length), else "0".."K-1"
+ * from the largest label, warning about classes no label uses.
+ */
+function idxClassNames(params: DatasetParams, splits: { labels: Int32Array; file: string }[], log: LoadEnvironment['log']): string[] {
+  const given = givenNames(params);
   if (given.length > 0) {
-    if (given.length < labelCount) {
-      throw new NodeError(`classNames lists ${given.length} names but the labels go up to ${labelCount - 1}`, { param: 'classNames' });
-    }
+    for (const split of splits) checkLabelsInRange(split.labels, given, split.file);
     return given;
   }
-  if (fallback && fallback.length >= labelCount) return fallback;
-  return Array.from({ length: labelCount }, (_, i) => String(i));
+  const names = Array.from({ length: maxLabel(...splits.map((s) => s.labels)) + 1 }, (_, i) => String(i));
+  const gaps = gapWarning(splits[0].file, names, ...splits.map((s) => s.labels));
+  if (gaps) log?.(gaps, 'warn');
+  return names;
 }
 
 function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironment): RawSplits {
@@ -119,8 +128,17 @@ function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironmen
       throwIfAborted(env.signal);
       progress(0.8, 'reading test images');
       const test = readIdxImagesAndLabels(files.testImages, files.testLabels);
-      const labelCount = maxLabel(train.labels, test.labels) + 1;
-      const classes = plan.kind === 'fashion-mnist' ? FASHION_MNIST_CLASSES : namesFor(params, labelCount);
+      const labelled = [
+        { labels: train.labels, file: files.trainLabels },
+        { labels: test.labels, file: files.testLabels },
+      ];
+      let classes: string[];
+      if (plan.kind === 'fashion-mnist') {
+        for (const split of labelled) checkLabelsInRange(split.labels, FASHION_MNIST_CLASSES, split.file);
+        classes = FASHION_MNIST_CLASSES;
+      } else {
+        classes = idxClassNames(params, labelled, env.log);
+      }
       const base = plan.kind === 'fashion-mnist' ? (plan.fallback || params.bundledMini ? 'fashion-mnist-mini' : 'fashion-mnist') : 'idx';
       return {
         label: base,
@@ -131,12 +149,15 @@ function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironmen
     }
     case 'cifar-binary': {
       const total = plan.train.length + (plan.test?.length ?? 0);
-      const train = readCifarFiles(plan.train, (i) => progress(i / total, `reading ${plan.train[i]}`));
-      throwIfAborted(env.signal);
-      const test = plan.test ? readCifarFiles(plan.test, () => progress(plan.train.length / total, 'reading test batch')) : undefined;
+      // The declared classes: classNames, else batches.meta.txt, else CIFAR-10's ten. A label beyond them is an error.
       const meta = plan.meta ? parseCifarMeta(new TextDecoder().decode(readFileBytes(plan.meta))) : undefined;
-      const labelCount = maxLabel(train.labels, test?.labels ?? new Int32Array()) + 1;
-      const classes = namesFor(params, labelCount, meta ?? CIFAR10_CLASSES);
+      const given = givenNames(params);
+      const classes = given.length > 0 ? given : meta && meta.length > 0 ? meta : CIFAR10_CLASSES;
+      const train = readCifarFiles(plan.train, (i) => progress(i / total, `reading ${plan.train[i]}`), classes);
+      throwIfAborted(env.signal);
+      const test = plan.test ? readCifarFiles(plan.test, () => progress(plan.train.length / total, 'reading test batch'), classes) : undefined;
+      const gaps = gapWarning(plan.train[0], classes, train.labels, ...(test ? [test.labels] : []));
+      if (gaps) env.log?.(gaps, 'warn');
       return {
         label: 'cifar',
         train: classify('cifar', 'cifar-binary', plan.train, train, classes),

@@ -4,7 +4,8 @@
 // to the opset-18 forms the builder records (attributes that became inputs).
 
 import { AttributeType, type AttributeProto, type ModelProto, type TensorProto } from '../onnx/model.ts';
-import { dtypeOf, isFloat, tensorValues } from '../onnx/tensor-data.ts';
+import { checkTensorShape, dtypeOf, isFloat, tensorValues } from '../onnx/tensor-data.ts';
+import { maxTensorElements, raiseHint } from '../storage/limits.ts';
 import { GraphBuilder, type Attr, type Attrs, type Tensor } from './graph-builder.ts';
 import { isSupportedOp, poolTilesInput } from './shape-inference.ts';
 
@@ -134,7 +135,11 @@ export function importModel(model: ModelProto, options: ImportOptions = {}): Imp
   const inputs: Record<string, Tensor> = {};
   for (const v of graph.input) {
     if (initializerNames.has(v.name)) continue; // pre-IR-4 models list initializers as inputs too
-    const t = g.input(v.name, resolveShape(v.name, v.shape, options), dtypeOf(v.elemType));
+    const shape = resolveShape(v.name, v.shape, options);
+    // A declared input shape sizes every buffer fed to it: bound it before anything is built for it.
+    const limit = maxTensorElements();
+    checkTensorShape(v.name, shape, limit.value, raiseHint(limit));
+    const t = g.input(v.name, shape, dtypeOf(v.elemType));
     inputs[v.name] = t;
     values.set(v.name, t);
   }

@@ -2,6 +2,7 @@
 
 import { DataType, type TensorProto } from './model.ts';
 import { copyBytes } from './protobuf.ts';
+import { maxTensorElements, raiseHint } from '../storage/limits.ts';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
@@ -69,11 +70,35 @@ export function tensorProto(name: string, dtype: DType, dims: readonly number[],
   return { name, dataType: dataTypeOf(dtype), dims: [...dims], rawData: copyBytes(bytes) };
 }
 
+const ELEMENT_BYTES: Record<DType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+
+/**
+ * Throws unless `dims` is a shape of non-negative integers with at most `maxElements` elements. A file
+ * may declare any shape; this runs before anything of that size is allocated.
+ */
+export function checkTensorShape(name: string, dims: readonly number[], maxElements: number, raise?: string): number {
+  let count = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`tensor ${name}: dimension ${d} in shape [${dims.join(', ')}] is not a size`);
+    count *= d;
+  }
+  if (count > maxElements) {
+    throw new Error(`tensor ${name}: shape [${dims.join(', ')}] has ${count} elements, over the limit of ${maxElements}${raise ? `; ${raise}` : ''}`);
+  }
+  return count;
+}
+
 /** The values of a TensorProto as a typed array, whichever field holds them. */
 export function tensorValues(t: TensorProto): TensorValues {
   const dtype = dtypeOf(t.dataType);
-  const count = elementCount(t.dims);
+  const limit = maxTensorElements();
+  const count = checkTensorShape(t.name, t.dims, limit.value, raiseHint(limit));
   if (t.rawData && t.rawData.byteLength > 0) {
+    // Checked before the copy, and exactly: a byte count that is not a whole number of elements would
+    // otherwise throw deep inside a typed-array constructor.
+    if (t.rawData.byteLength !== count * ELEMENT_BYTES[dtype]) {
+      throw new Error(`tensor ${t.name}: raw data is ${t.rawData.byteLength} bytes, shape [${t.dims.join(', ')}] of ${dtype} needs ${count * ELEMENT_BYTES[dtype]}`);
+    }
     const copy = copyBytes(t.rawData);
     const out = (() => {
       switch (dtype) {
