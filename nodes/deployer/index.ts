@@ -9,8 +9,8 @@ import { packageFolderProblem } from '../../src/compute/deploy/package-folder';
 import { bundledTargetFile, bundledTargetIds, completeProfile, readTargetProfile, TargetProfileError, type TargetProfile } from '../../src/compute/deploy/targets';
 import { encodePng } from '../../src/compute/image/codec';
 import { dataMismatch } from '../../src/compute/model/model';
-import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataIssues } from '../../src/shared/port-facts';
+import { defineNode, NodeError, type InferResult } from '../../src/shared/node-sdk';
+import { classifierIssues, modelDataIssues } from '../../src/shared/port-facts';
 import type { Metrics, Report } from '../../src/shared/values';
 
 const TARGETS = bundledTargetIds();
@@ -68,7 +68,7 @@ export default defineNode({
   cache: 'never',
   files: (p, resolve) => (p.targetFile.trim() ? [resolve(p.targetFile)] : []),
   infer: (p, inputs) => {
-    const issues = modelDataIssues(inputs, ['test', 'calibration']);
+    const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'Deploy'), ...modelDataIssues(inputs, ['test', 'calibration'])];
     if (p.precision === 'int8' && !('calibration' in inputs)) issues.push({ port: 'calibration', message: 'int8 needs calibration images: connect a training split here' });
     return { issues };
   },

@@ -147,7 +147,10 @@ export default defineNode({
   params,
   infer: (_params, inputs) => {
     const message = modelDataMismatch(inputs.model, inputs.test);
-    return { issues: message ? [{ port: 'test', message }] : [] };
+    const issues = message ? [{ port: 'test', message }] : [];
+    if (inputs.model?.task === 'discriminator')
+      issues.push({ port: 'model', message: `${inputs.model.modelName ?? 'this model'} is a discriminator; Evaluate measures classifiers and image-to-image generators` });
+    return { issues };
   },
   async execute(ctx) {
     const { model, test } = ctx.inputs;

@@ -20,8 +20,8 @@ import type { Mixture } from '../../src/compute/quantize/mixture';
 import { exportCodebookOnnx } from '../../src/compute/quantize/onnx-export';
 import { codebookBytes, encodeSharedWeights } from '../../src/compute/quantize/storage';
 import { bitsFor } from '../../src/compute/storage/bits';
-import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataIssues } from '../../src/shared/port-facts';
+import { defineNode, NodeError, type InferResult } from '../../src/shared/node-sdk';
+import { classifierIssues, modelDataIssues } from '../../src/shared/port-facts';
 import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
 
@@ -70,26 +70,36 @@ type Params = z.infer<typeof gmQuantizerParams>;
 const round = (v: number, digits = 4): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
 const HISTOGRAMS = 8;
 
-/** The layers the params pick, or a NodeError naming the param and the model's layers. */
-function chosenLayers(model: Model, p: Params): WeightLayer[] {
-  const all = weightLayers(model);
+/**
+ * The layers the params pick from a model's weight layers, or what is wrong and which param to change.
+ * Pure, so it runs both before the run (on the Model node's layer facts) and in it (on the real model).
+ */
+export function layerChoice(all: WeightLayer[], modelName: string, p: Pick<Params, 'layers' | 'layerNames'>): { layers: WeightLayer[] } | { problem: string; param: 'layers' | 'layerNames' } {
   const names = p.layerNames.split(',').map((s) => s.trim()).filter(Boolean);
-  if (p.layers === 'list' && names.length === 0) throw new NodeError(`layers is "list" but layerNames is empty; the model's layers: ${describeLayers(all)}`, { param: 'layerNames' });
+  if (p.layers === 'list' && names.length === 0) return { problem: `layers is "list" but layerNames is empty; ${modelName}'s layers: ${describeLayers(all)}`, param: 'layerNames' };
   let chosen: WeightLayer[];
   try {
     chosen = selectLayers(all, p.layers, names);
   } catch (e) {
-    throw new NodeError((e as Error).message, { param: 'layerNames' });
+    return { problem: (e as Error).message, param: 'layerNames' };
   }
   if (chosen.length === 0) {
     const convs = all.filter((l) => l.kind === 'conv').length;
-    throw new NodeError(
-      `no layer to quantise: layers "${p.layers}" picks none of ${model.name}'s weight layers (${convs} conv${convs === 1 ? '' : 's'}; ${describeLayers(all) || 'none'}). ` +
+    return {
+      problem:
+        `no layer to quantise: layers "${p.layers}" picks none of ${modelName}'s weight layers (${convs} conv${convs === 1 ? '' : 's'}; ${describeLayers(all) || 'none'}). ` +
         (p.layers === 'inner-convs' ? 'inner-convs skips the first and last conv; choose all-convs, convs+linear or a list.' : ''),
-      { param: 'layers' },
-    );
+      param: 'layers',
+    };
   }
-  return chosen;
+  return { layers: chosen };
+}
+
+/** The layers the params pick, or a NodeError naming the param and the model's layers. */
+function chosenLayers(model: Model, p: Params): WeightLayer[] {
+  const choice = layerChoice(weightLayers(model), model.name, p);
+  if ('problem' in choice) throw new NodeError(choice.problem, { param: choice.param });
+  return choice.layers;
 }
 
 /** The figures of a quantised model, per layer and over all quantised layers (methods.md section 2, step 6). */
@@ -151,7 +161,17 @@ export default defineNode({
     report: { type: 'Report', description: 'Per-layer weight histograms with the mixture components and the codebook, and the tables.' },
   },
   params: gmQuantizerParams,
-  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'test']) }),
+  // What the execute checks before training that the facts can answer: the classifier, the data, and the
+  // layers the params pick from the Model node's layers (K is the schema's to check).
+  infer: (p, inputs) => {
+    const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'the GM quantizer'), ...modelDataIssues(inputs, ['train', 'test'])];
+    const layers = inputs.model?.weightLayers;
+    if (layers) {
+      const choice = layerChoice(layers, inputs.model?.modelName ?? 'the model', p);
+      if ('problem' in choice) issues.push({ param: choice.param, message: choice.problem });
+    }
+    return { outputs: { model: inputs.model ?? {} }, issues };
+  },
   async execute(ctx) {
     const { model, train, test } = ctx.inputs;
     const p = ctx.params;

@@ -13,8 +13,9 @@ import { NonFiniteLossError } from '../../src/compute/model/train';
 import { remainingMacs } from '../../src/compute/model/weight-layers';
 import { planPrune, PruneConfigError, pruneModel, PRUNE_METHODS, type PruneConfig, type PruneResult } from '../../src/compute/prune/prune-model';
 import { measureStorage, type FormatName, type StorageSummary } from '../../src/compute/prune/storage-report';
-import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataIssues } from '../../src/shared/port-facts';
+import { defineNode, NodeError, type InferResult } from '../../src/shared/node-sdk';
+import { classifierIssues, modelDataIssues } from '../../src/shared/port-facts';
+import { pruneLayerProblems } from './layer-checks';
 import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
 
@@ -185,7 +186,13 @@ export default defineNode({
     report: { type: 'Report', description: 'Pattern histogram, kept-kernels heatmap, the storage table.' },
   },
   params: patternPrunerParams,
-  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'test']) }),
+  // Before the run: the classifier, the data, and whether these params have layers of this model to prune.
+  infer: (p, inputs) => {
+    const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'the pattern pruner'), ...modelDataIssues(inputs, ['train', 'test'])];
+    const layers = inputs.model?.weightLayers;
+    if (layers) issues.push(...pruneLayerProblems(layers, inputs.model?.modelName ?? 'the model', p));
+    return { outputs: { model: inputs.model ?? {} }, issues };
+  },
   async execute(ctx) {
     const { model, train, test } = ctx.inputs;
     const p = ctx.params;

@@ -6,8 +6,8 @@ import type { Dataset } from '../../src/compute/data/dataset';
 import { stratifiedSplit } from '../../src/compute/data/transforms';
 import { dataMismatch, withStage } from '../../src/compute/model/model';
 import { NonFiniteLossError, trainClassifier } from '../../src/compute/model/train';
-import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { modelDataIssues } from '../../src/shared/port-facts';
+import { defineNode, NodeError, type InferResult } from '../../src/shared/node-sdk';
+import { classifierIssues, modelDataIssues } from '../../src/shared/port-facts';
 import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { Metrics, Table } from '../../src/shared/values';
 
@@ -40,7 +40,13 @@ export default defineNode({
     metrics: { type: 'Metrics', description: 'Final loss and accuracy, validation accuracy, seconds per epoch; a table per epoch.' },
   },
   params: trainParams,
-  infer: (_params, inputs) => ({ outputs: { model: inputs.model ?? {} }, issues: modelDataIssues(inputs, ['train', 'validation']) }),
+  infer: (p, inputs) => {
+    const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'Train (supervised)'), ...modelDataIssues(inputs, ['train', 'validation'])];
+    // Early stopping watches validation accuracy: with no validation input and no split there is none.
+    if (p.patience > 0 && !('validation' in inputs) && p.validationSplit === 0)
+      issues.push({ param: 'patience', message: 'early stopping needs validation data: connect a validation dataset or set validationSplit' });
+    return { outputs: { model: inputs.model ?? {} }, issues };
+  },
   async execute(ctx) {
     const { model } = ctx.inputs;
     const p = ctx.params;

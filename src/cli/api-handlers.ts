@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine, RunHandle } from '../engine/types';
+import { unsavedGraphFolder } from '../engine/unsaved-outputs';
 import type { ApiHandlers } from '../shared/api/contract';
 import type { RunEvent } from '../shared/events';
 import { clearAutosave, readAutosave, writeAutosave } from './autosave';
@@ -62,10 +63,13 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
       const handle = engine.run({
         graph,
         graphPath: file === undefined ? undefined : resolve(file),
+        // An unsaved graph writes its relative outputs under $CONDENSE_HOME, never into the host's cwd.
+        ...(file === undefined ? { baseDir: unsavedGraphFolder(engine.home, graph.meta.name) } : {}),
         until,
         noCache,
         onEvent: (event) => host.emit(event),
       });
+      if (handle.refused) return { refused: handle.refused };
       running.set(handle.runId, handle);
       // A failed or cancelled run is reported through its events; here it only leaves the table.
       void handle.done.catch(() => undefined).finally(() => running.delete(handle.runId));

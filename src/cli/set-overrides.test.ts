@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Registry } from '../engine/types';
 import type { Graph } from '../shared/graph/schema';
 import { defineNode, type NodeDefinition } from '../shared/node-sdk';
+import { validateGraph } from '../engine/validate';
+import { formatIssue } from './issues';
 import { applyOverrides, parseSetArg, parseSetValue } from './set-overrides';
 
 const scale = defineNode({
@@ -80,6 +82,10 @@ describe('applyOverrides', () => {
     );
     expect(result.problems).toHaveLength(4);
     expect(result.problems[0]).toMatch(/^node stage\.1 param factor: .*\(got 9\)$/);
+    // The same sentence validation gives for the same value in a graph file.
+    const invalid = { ...graph, nodes: graph.nodes.map((n) => (n.id === 'stage.1' ? { ...n, params: { factor: 9 } } : n)) };
+    const issue = validateGraph(invalid, registry).find((i) => i.nodeId === 'stage.1' && i.param === 'factor')!;
+    expect(result.problems[0]).toBe(formatIssue(issue));
     expect(result.problems[1]).toMatch(/^node stage param mode: /);
     expect(result.problems[2]).toBe('node stage param nope: no such param (params: factor, mode)');
     expect(result.problems[3]).toMatch(/^node gone param factor: the graph has no node "gone"/);

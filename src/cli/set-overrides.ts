@@ -1,7 +1,9 @@
 // `--set node.param=value`: param overrides from the command line, checked against the node's own schema.
 import type { Registry } from '../engine/types';
 import type { Graph } from '../shared/graph/schema';
+import { paramIssueMessage } from '../shared/param-messages';
 import { UsageError } from './io';
+import { formatIssue } from './issues';
 
 export interface ParamOverride {
   nodeId: string;
@@ -59,8 +61,8 @@ export function applyOverrides(graph: Graph, overrides: ParamOverride[], registr
     if (!checked.success) {
       for (const issue of checked.error.issues) {
         if (issue.path[0] !== param) continue;
-        const inner = issue.path.slice(1).join('.');
-        problems.push(`node ${nodeId} param ${param}${inner ? `.${inner}` : ''}: ${issue.message} (got ${JSON.stringify(value)})`);
+        // Worded as `condense validate` words it: one message for one problem.
+        problems.push(formatIssue({ nodeId, param, code: 'param', message: paramIssueMessage(issue, node.params) }));
       }
     }
   }

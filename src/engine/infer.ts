@@ -34,6 +34,11 @@ export function inferIssues(graph: Graph, index: GraphIndex, registry: Registry)
     }
     if (result.outputs) facts.set(id, result.outputs);
     for (const issue of result.issues ?? []) {
+      if (issue.param !== undefined) {
+        // A param that cannot work with the connected inputs: shown on its field, like a range problem.
+        issues.push({ nodeId: id, param: issue.param, code: 'param', message: issue.message });
+        continue;
+      }
       const edgeId = edgeOf.get(issue.port);
       issues.push({ nodeId: id, port: issue.port, ...(edgeId ? { edgeId } : {}), code: 'incompatible-ports', message: `input "${issue.port}": ${issue.message}` });
     }

@@ -210,9 +210,14 @@ describe('engine.run', () => {
       .edge('b.out', 'a.a')
       .edge('r.report', 'sum2.a')
       .build();
-    const result = await e.run({ graph }).done;
+    const handle = e.run({ graph });
+    const result = await handle.done;
     expect(result.status).toBe('failed');
     expect(outcome(result.events).ran).toEqual([]);
+    // Refused before it starts: the host hears the issues at once, and no empty failed run is recorded.
+    expect(handle.refused).toEqual(result.issues);
+    expect(result.events).toEqual([]);
+    expect(e.listRuns()).toEqual([]);
     expect(result.issues.map((i) => [i.code, i.nodeId])).toEqual([
       ['param', 'n'],
       ['incompatible-ports', 'sum2'],

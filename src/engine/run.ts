@@ -54,8 +54,25 @@ export function bypassOutputs(def: NodeDefinition, inputs: Record<string, Stored
   return outputs;
 }
 
+/** The problems that stop this run before it starts: unknown sinks, and blocking issues of the graph. */
+export function runRefusal(options: Pick<RunOptions, 'graph' | 'sinks' | 'until'>, registry: EngineRegistry): ValidationIssue[] {
+  const index = indexGraph(options.graph);
+  const known = new Set(index.ids);
+  const sinks = options.sinks ?? (options.until !== undefined ? [options.until] : index.ids);
+  return [
+    ...sinks.filter((id) => !known.has(id)).map((id): ValidationIssue => ({ code: 'schema', message: `there is no node "${id}" to run` })),
+    ...blockingIssues(validateGraph(options.graph, registry), ancestorsOf(index, sinks)),
+  ];
+}
+
 export function startRun(options: RunOptions, deps: RunDeps): RunHandle {
   const runId = newRunId();
+  // An invalid graph is refused before anything is recorded: a run that could not start is no run, and
+  // it must not leave an empty failed row in the history.
+  const refused = runRefusal(options, deps.registry);
+  if (refused.length > 0) {
+    return { runId, refused, done: Promise.resolve({ runId, status: 'failed', issues: refused, events: [], outputs: {} }), cancel: () => undefined };
+  }
   const controller = new AbortController();
   // Every queued job listens to the run's signal; a wide graph easily queues more than the default ten.
   setMaxListeners(0, controller.signal);
@@ -92,7 +109,7 @@ async function executeRun(runId: string, options: RunOptions, deps: RunDeps, sig
   const pinned: string[] = [];
   const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
   const graphPath = options.graphPath ? path.resolve(options.graphPath) : undefined;
-  const baseDir = graphPath ? path.dirname(graphPath) : process.cwd();
+  const baseDir = graphPath ? path.dirname(graphPath) : path.resolve(options.baseDir ?? process.cwd());
   runs.startRun({ id: runId, graph, ...(graphPath ? { graphPath } : {}), startedAt });
 
   const emit = (event: RunEvent, stored?: Record<string, StoredOutput>) => {
@@ -114,16 +131,7 @@ async function executeRun(runId: string, options: RunOptions, deps: RunDeps, sig
   const nodes = new Map<string, GraphNode>(graph.nodes.map((n) => [n.id, n]));
   const index = indexGraph(graph);
   const sinks = options.sinks ?? (options.until !== undefined ? [options.until] : index.ids);
-  const unknownSinks = sinks.filter((id) => !nodes.has(id));
   const needed = ancestorsOf(index, sinks);
-  const issues = [
-    ...unknownSinks.map((id): ValidationIssue => ({ code: 'schema', message: `there is no node "${id}" to run` })),
-    ...blockingIssues(validateGraph(graph, registry), needed),
-  ];
-  if (issues.length) {
-    emit({ type: 'run-started', runId, at: Date.now(), nodeIds: [], cachedNodeIds: [] });
-    return finish('failed', issues);
-  }
 
   const { order } = topologicalOrder(index, needed);
   let keys: Map<string, KeyedNode>;

@@ -24,8 +24,10 @@ export interface EngineOptions {
 
 export interface RunOptions {
   graph: Graph;
-  /** The graph file's path; relative paths in params resolve against its folder (default: cwd). */
+  /** The graph file's path; relative paths in params resolve against its folder. */
   graphPath?: string;
+  /** Where relative paths resolve when there is no graphPath (an unsaved graph); default: cwd. */
+  baseDir?: string;
   /** Run only what these nodes need (default: every node). */
   sinks?: string[];
   /** Same as sinks = [until]: run up to this node. */
@@ -55,6 +57,11 @@ export interface RunResult {
 
 export interface RunHandle {
   runId: string;
+  /**
+   * Set when the graph is invalid for this run (issues on the nodes it needs, or an unknown sink): the run
+   * never started, sent no events and is not recorded; `done` resolves failed with the same issues.
+   */
+  refused?: ValidationIssue[];
   done: Promise<RunResult>;
   cancel(): void;
 }

@@ -1,43 +1,15 @@
 // Graph validation: every problem becomes a structured issue on the node, port, param or edge it concerns,
 // so the canvas can mark it and the CLI can print it. Pure: the graph and the registry in, issues out.
-import type { z } from 'zod';
 import type { ValidationIssue } from '../shared/events';
 import type { Graph, GraphNode } from '../shared/graph/schema';
 import { inferIssues } from './infer';
+import { paramIssueMessage } from '../shared/param-messages';
 import { portCompatibility } from '../shared/port-types';
 import type { Registry } from './types';
 import { findCycles, indexGraph } from './graph-index';
 
-const show = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
-
-function bound(issue: z.core.$ZodIssue, which: 'minimum' | 'maximum'): string {
-  const i = issue as unknown as { origin?: string; inclusive?: boolean; minimum?: unknown; maximum?: unknown };
-  const limit = String(i[which]);
-  const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' || i.origin === 'set' ? ' items' : '';
-  if (which === 'minimum') return i.inclusive === false ? `more than ${limit}${unit}` : `at least ${limit}${unit}`;
-  return i.inclusive === false ? `less than ${limit}${unit}` : `at most ${limit}${unit}`;
-}
-
-/** One zod issue as a sentence about the param, with the allowed range when there is one. */
-export function paramIssueMessage(issue: z.core.$ZodIssue, params: Record<string, unknown>): string {
-  const name = issue.path.map(String).join('.') || 'params';
-  let value: unknown = params;
-  for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  switch (issue.code) {
-    case 'too_small':
-      return `${name} must be ${bound(issue, 'minimum')} (got ${show(value)})`;
-    case 'too_big':
-      return `${name} must be ${bound(issue, 'maximum')} (got ${show(value)})`;
-    case 'invalid_type':
-      return `${name} must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`} (got ${show(value)})`;
-    case 'invalid_value':
-      return `${name} must be one of ${issue.values.map((v) => show(v)).join(', ')} (got ${show(value)})`;
-    case 'not_multiple_of':
-      return `${name} must be a multiple of ${String(issue.divisor)} (got ${show(value)})`;
-    default:
-      return `${name}: ${issue.message}`;
-  }
-}
+// One wording for a bad param everywhere (validation, `--set`, the editor): see shared/param-messages.ts.
+export { paramIssueMessage };
 
 function paramIssues(node: GraphNode, registry: Registry): ValidationIssue[] {
   const def = registry.get(node.type);

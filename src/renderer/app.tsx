@@ -17,6 +17,7 @@ import { ExamplesGallery } from './components/examples-gallery';
 import { RecoveryBanner } from './components/recovery-banner';
 import { useAutosave } from './hooks/use-autosave';
 import { useFileDrop } from './hooks/use-file-drop';
+import { staleNodes } from './lib/stale-results';
 
 /** Validation runs on the host a moment after the last edit rather than on every keystroke. */
 const VALIDATE_DELAY_MS = 250;
@@ -86,9 +87,17 @@ function useHostWiring(api: RendererApiClient, actions: EditorActions): Connecti
   return connection;
 }
 
+/** Keeps the run store's out-of-date marks in step with the document after each edit. */
+function useStaleResults(): void {
+  const graph = useDocument((s) => s.graph);
+  const ranGraph = useRun((s) => s.ranGraph);
+  useEffect(() => useRun.getState().setStale(ranGraph ? staleNodes(ranGraph, graph) : new Set()), [graph, ranGraph]);
+}
+
 function Editor({ api }: { api: RendererApiClient }) {
   const actions = useMemo(() => createEditorActions(api), [api]);
   const connection = useHostWiring(api, actions);
+  useStaleResults();
   useEditingShortcuts();
   useAutosave(api);
   const fileOver = useFileDrop(actions);

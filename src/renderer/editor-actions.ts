@@ -2,6 +2,7 @@
 // ApiClient and updates the stores. Components call these and hold no host logic of their own.
 import { createContext, useContext } from 'react';
 import type { AutosaveRecord, ExampleInfo, LoadedGraph } from '../shared/api/contract';
+import type { ValidationIssue } from '../shared/events';
 import { emptyGraph, serializeGraph } from '../shared/graph/serialize';
 import type { RendererApiClient } from './api/api-client';
 import { downloadText, pickSaveFile, writeFileHandle, type FileHandleLike } from './lib/file-access';
@@ -10,6 +11,17 @@ import { loadedToDocument, useDocument } from './store/document-store';
 import { useCatalog } from './store/catalog-store';
 import { useRun } from './store/run-store';
 import { useUi } from './store/ui-store';
+
+/** `1 problem`, `3 problems`. */
+export function problemCount(n: number): string {
+  return `${n} problem${n === 1 ? '' : 's'}`;
+}
+
+/** An issue as one line that names where it is: `train · epochs: epochs must be at most 1000 (got 5000)`. */
+export function describeIssue(issue: ValidationIssue): string {
+  const where = [issue.nodeId, issue.param ?? issue.port].filter(Boolean).join(' · ');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -237,8 +249,17 @@ export function createEditorActions(api: RendererApiClient) {
       const { graph, path } = useDocument.getState();
       run.setStarting(true);
       try {
-        const { runId } = await api.call('run.start', { graph, ...(path ? { path } : {}), ...(until ? { until } : {}) });
-        useRun.getState().begin(runId);
+        const started = await api.call('run.start', { graph, ...(path ? { path } : {}), ...(until ? { until } : {}) });
+        if (started.refused) {
+          // The host's check is the final word (the editor's may be a moment behind the last edit): its
+          // issues go on the nodes, and nothing ran.
+          useRun.getState().setStarting(false);
+          const { revision } = useDocument.getState();
+          useDocument.getState().setIssues(started.refused, revision);
+          toast(`Not run: ${problemCount(started.refused.length)} to fix first (${describeIssue(started.refused[0])})`, 'error');
+          return;
+        }
+        useRun.getState().begin(started.runId, graph);
       } catch (error) {
         useRun.getState().setStarting(false);
         toast(`Could not start the run: ${errorText(error)}`, 'error');

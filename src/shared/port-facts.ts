@@ -1,4 +1,5 @@
 // Static facts about ports, known before a run: see `infer` in node-sdk.ts and src/engine/infer.ts.
+import type { WeightLayer } from '../compute/model/weight-layers';
 
 /**
  * What can be known about an output before anything runs (from params and upstream facts), so that a
@@ -11,12 +12,32 @@ export interface PortFacts {
   /** Number of classes (a Dataset's labels, a classifier's outputs). */
   classes?: number;
   task?: string;
+  /** A Model's name as its errors name it (`lenet5`, an imported file). */
+  modelName?: string;
+  /**
+   * A Model's conv and linear weights in forward order (src/compute/model/weight-layers.ts), so a node
+   * that picks layers by name, kind or kernel size can check its params against them while wiring.
+   */
+  weightLayers?: WeightLayer[];
 }
 
 export interface InferResult {
   outputs?: Record<string, PortFacts>;
-  /** Problems with the connected inputs, shown on the input port (and its edge). */
-  issues?: { port: string; message: string }[];
+  /**
+   * Problems known before running: with a connected input (`port`: shown on the port and its edge), or a
+   * param that cannot work with what comes in (`param`: shown on that param's field and on the node).
+   */
+  issues?: ({ port: string; param?: undefined; message: string } | { param: string; port?: undefined; message: string })[];
+}
+
+/**
+ * The issue of a node that needs a classifier on `port` when the facts say the model computes something
+ * else (a generator or a discriminator from the Model node): the port's task constraint cannot see this,
+ * because the Model node's output takes whichever task its architecture has.
+ */
+export function classifierIssues(model: PortFacts | undefined, nodeTitle: string, port = 'model'): { port: string; message: string }[] {
+  if (!model?.task || model.task === 'classify') return [];
+  return [{ port, message: `${model.modelName ?? 'this model'} is an ${model.task} model; ${nodeTitle} takes classifiers` }];
 }
 
 const shapeText = (shape: readonly number[]) => shape.join('x');

@@ -54,23 +54,23 @@ test('connects two compatible ports, and the missing-input problem goes away', a
   await addFromPalette(page, 'dataset', DATASET);
   await addFromPalette(page, 'inspect', INSPECT);
   // Validation runs on the host and marks the unconnected required input on the node.
-  await expect(page.getByTestId('node-issues-inspect')).toBeVisible();
+  await expect(page.getByTestId('node-issues-inspect-dataset')).toBeVisible();
 
-  await dragWire(page, handle(page, 'dataset', 'out', 'train'), handle(page, 'inspect', 'in', 'dataset'));
+  await dragWire(page, handle(page, 'dataset', 'out', 'train'), handle(page, 'inspect-dataset', 'in', 'dataset'));
   await expect(page.locator('.react-flow__edge')).toHaveCount(1);
-  await expect(page.getByTestId('node-issues-inspect')).toHaveCount(0);
+  await expect(page.getByTestId('node-issues-inspect-dataset')).toHaveCount(0);
 
   // A second wire into the same input replaces the first.
-  await dragWire(page, handle(page, 'dataset', 'out', 'test'), handle(page, 'inspect', 'in', 'dataset'));
+  await dragWire(page, handle(page, 'dataset', 'out', 'test'), handle(page, 'inspect-dataset', 'in', 'dataset'));
   await expect(page.locator('.react-flow__edge')).toHaveCount(1);
   const { text } = await saveAndRead(page);
-  expect(JSON.parse(text).edges).toEqual([{ id: 'e1', from: { node: 'dataset', port: 'test' }, to: { node: 'inspect', port: 'dataset' } }]);
+  expect(JSON.parse(text).edges).toEqual([{ id: 'e1', from: { node: 'dataset', port: 'test' }, to: { node: 'inspect-dataset', port: 'dataset' } }]);
 });
 
 test('refuses an incompatible connection and says why', async ({ page }) => {
   await addFromPalette(page, 'inspect', INSPECT);
   await addFromPalette(page, 'inspect', INSPECT);
-  await dragWire(page, handle(page, 'inspect', 'out', 'report'), handle(page, 'inspect-2', 'in', 'dataset'));
+  await dragWire(page, handle(page, 'inspect-dataset', 'out', 'report'), handle(page, 'inspect-dataset-2', 'in', 'dataset'));
   await expect(page.getByTestId('toast')).toContainText('a Report output cannot feed a Dataset input');
   await expect(page.locator('.react-flow__edge')).toHaveCount(0);
 });
@@ -81,11 +81,11 @@ test('changes a param in the inspector, with a message when it is out of range',
   await page.getByTestId(`node-${inspectId}`).click();
   const samples = page.getByTestId('param-samples');
   await samples.fill('99');
-  await expect(page.getByTestId('param-error-samples')).toHaveText('must be at most 32');
-  // The host's validation agrees and marks the node.
+  // The host's validation names it, once, on the field and on the node.
+  await expect(page.getByTestId('param-issue-samples')).toHaveText('samples must be at most 32 (got 99)');
   await expect(page.getByTestId(`node-issues-${inspectId}`)).toBeVisible();
   await samples.fill('5');
-  await expect(page.getByTestId('param-error-samples')).toHaveCount(0);
+  await expect(page.getByTestId('param-issue-samples')).toHaveCount(0);
   await expect(page.getByTestId(`node-issues-${inspectId}`)).toHaveCount(0);
   await expect(page.getByTestId('dirty-marker')).toBeVisible();
   const saved = JSON.parse((await saveAndRead(page)).text);

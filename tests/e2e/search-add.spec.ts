@@ -75,9 +75,9 @@ test('a wire dropped on empty canvas offers only compatible nodes and wires the 
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
   await expect(page.locator('.react-flow__edge')).toHaveCount(1);
   const saved = JSON.parse((await saveAndRead(page)).text);
-  expect(saved.edges).toEqual([{ id: 'e1', from: { node: 'dataset', port: 'train' }, to: { node: 'inspect', port: 'dataset' } }]);
+  expect(saved.edges).toEqual([{ id: 'e1', from: { node: 'dataset', port: 'train' }, to: { node: 'inspect-dataset', port: 'dataset' } }]);
   // The new node sits to the right of the drop point, its input near the pointer.
-  const added = (await page.getByTestId('node-inspect').boundingBox())!;
+  const added = (await page.getByTestId('node-inspect-dataset').boundingBox())!;
   expect(added.x).toBeGreaterThan(drop.x - 4);
   expect(added.x).toBeLessThan(drop.x + 40);
   // Adding and wiring are one step: one undo takes both back.

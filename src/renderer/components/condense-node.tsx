@@ -8,6 +8,7 @@ import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { PORT_STYLE, type PortSpec } from '../../shared/port-types';
 import { formatMs, type NodeRunState } from '../lib/run-state';
 import { imagesOf, outputFactsOf } from '../lib/output-images';
+import { writtenFilesOf } from '../lib/output-files';
 import { useCatalog } from '../store/catalog-store';
 import { useDocument } from '../store/document-store';
 import { useRun } from '../store/run-store';
@@ -96,6 +97,7 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
   // The first image (an inspect node's sample grid) is enough on the canvas; the inspector shows them all.
   const images = imagesOf(run.outputs).slice(0, 1);
   const facts = outputFactsOf(run.outputs);
+  const files = writtenFilesOf(run.outputs);
   return (
     <div className="node-run">
       {run.status === 'running' ? (
@@ -118,6 +120,16 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
           ))}
         </ul>
       ) : null}
+      {files.length > 0 ? (
+        <ul className="node-files" data-testid={`node-files-${id}`} aria-label="Files written">
+          {files.map((file) => (
+            <li key={file.path} title={file.path}>
+              {file.kind === 'folder' ? 'wrote folder ' : 'wrote '}
+              <code>{file.path}</code>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <NodeBadges nodeId={id} />
       <NodeMetricTables nodeId={id} />
       {images.map((ref) => (
@@ -133,7 +145,8 @@ function CondenseNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const bypass = useDocument((s) => s.graph.nodes.find((n) => n.id === id)?.bypass === true);
   const issues = useDocument(useShallow((s) => s.issues.filter((i) => i.nodeId === id)));
   const run = useRun((s) => s.nodes[id]);
-  const classes = ['condense-node', selected ? 'selected' : '', run ? `run-${run.status}` : '', issues.length > 0 ? 'has-issues' : '', descriptor ? '' : 'unknown', bypass ? 'bypassed' : '']
+  const stale = useRun((s) => s.stale.has(id)) && run !== undefined;
+  const classes = ['condense-node', selected ? 'selected' : '', run ? `run-${run.status}` : '', stale ? 'stale' : '', issues.length > 0 ? 'has-issues' : '', descriptor ? '' : 'unknown', bypass ? 'bypassed' : '']
     .filter(Boolean)
     .join(' ');
   return (
@@ -145,6 +158,11 @@ function CondenseNodeView({ id, data, selected }: NodeProps<FlowNode>) {
         </div>
         <div className="node-header-status">
           <StatusBadge nodeId={id} run={run} />
+          {stale ? (
+            <span className="node-stale" data-testid={`node-stale-${id}`} title="Its settings or an upstream node changed since this run; run again to update">
+              out of date
+            </span>
+          ) : null}
           <NodeCachedMarker nodeId={id} />
           <NodeElapsed nodeId={id} />
         </div>

@@ -6,6 +6,7 @@ import { PORT_STYLE } from '../../shared/port-types';
 import { setParam } from '../lib/graph-edit';
 import { paramFieldsOf, splitByCondition } from '../lib/param-fields';
 import { imagesOf } from '../lib/output-images';
+import { writtenFilesOf } from '../lib/output-files';
 import { formatMs } from '../lib/run-state';
 import { useCatalog } from '../store/catalog-store';
 import { useRun } from '../store/run-store';
@@ -15,11 +16,20 @@ import { ArtifactImage } from './artifact-image';
 import { MarkdownView } from './markdown-view';
 import { ParamInput } from './param-input';
 
+/** The last part of a path, POSIX or Windows. */
+function fileNameOf(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
 function GraphPanel() {
   const meta = useDocument((s) => s.graph.meta);
   const counts = useDocument(useShallow((s) => [s.graph.nodes.length, s.graph.edges.length]));
   const path = useDocument((s) => s.path);
+  const saveTarget = useDocument((s) => s.saveTarget);
+  const readOnly = useDocument((s) => s.readOnly);
   const issues = useDocument(useShallow((s) => s.issues.filter((i) => !i.nodeId)));
+  // An example opens as a copy: it keeps the example's folder for relative paths, but it is not that file.
+  const exampleCopy = path !== undefined && saveTarget === undefined && !readOnly;
   return (
     <div className="inspector-body" data-testid="inspector-graph">
       <h2>{meta.name}</h2>
@@ -29,12 +39,16 @@ function GraphPanel() {
         <dd>{counts[0]}</dd>
         <dt>Wires</dt>
         <dd>{counts[1]}</dd>
-        {path ? (
-          <>
-            <dt>File</dt>
-            <dd className="path">{path}</dd>
-          </>
-        ) : null}
+        <dt>File</dt>
+        {exampleCopy ? (
+          <dd data-testid="graph-file">Not saved yet: a copy of the example {fileNameOf(path)}; Save writes a file of your own</dd>
+        ) : path ? (
+          <dd className="path" data-testid="graph-file">
+            {path}
+          </dd>
+        ) : (
+          <dd data-testid="graph-file">Not saved yet</dd>
+        )}
       </dl>
       {issues.length > 0 ? (
         <ul className="issues">
@@ -51,15 +65,28 @@ function GraphPanel() {
 /** What the last run made of this node: its status line and every image its outputs point at. */
 function NodeOutputs({ nodeId }: { nodeId: string }) {
   const run = useRun((s) => s.nodes[nodeId]);
+  const stale = useRun((s) => s.stale.has(nodeId));
   const images = useMemo(() => imagesOf(run?.outputs), [run?.outputs]);
-  if (!run || (images.length === 0 && !run.error)) return null;
+  const files = useMemo(() => writtenFilesOf(run?.outputs), [run?.outputs]);
+  if (!run || (images.length === 0 && files.length === 0 && !run.error)) return null;
   return (
-    <section className="node-outputs" data-testid="inspector-outputs">
+    <section className={`node-outputs${stale ? ' stale' : ''}`} data-testid="inspector-outputs">
       <h3>
         Last run: {run.status}
         {run.ms !== undefined ? ` in ${formatMs(run.ms)}` : ''}
+        {stale ? ' (out of date: the settings changed since)' : ''}
       </h3>
       {run.error ? <p className="field-error">{run.error}</p> : null}
+      {files.length > 0 ? (
+        <ul className="written-files" data-testid="inspector-files">
+          {files.map((file) => (
+            <li key={file.path}>
+              {file.kind === 'folder' ? 'Wrote the folder ' : 'Wrote '}
+              <code className="path">{file.path}</code>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {images.map((ref) => (
         <figure key={ref.sha256}>
           <ArtifactImage artifact={ref} className="output-image" />

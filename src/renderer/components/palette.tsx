@@ -1,17 +1,18 @@
-// The node palette: node types by category, filtered as you type. Click adds a node in the middle of the
-// view; dragging drops it where it lands.
+// The node palette: node types by category, filtered as you type. Click adds a node in view (the free spot
+// nearest the middle), selected; dragging drops it where it lands.
 import { useMemo, useState, type DragEvent } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import type { NodeDescriptor } from '../../shared/node-descriptor';
 import { useActions } from '../editor-actions';
 import { useCatalog } from '../store/catalog-store';
-import { useDocument } from '../store/document-store';
 import { matchesQuery } from '../lib/node-search';
+import { freeSpotInView } from '../lib/placement';
 import { NODE_TYPE_MIME } from './canvas';
 import { PaletteDocs, usePaletteDocs } from './palette-docs';
 
-/** The node width in styles.css (.condense-node). */
+/** The node width in styles.css (.condense-node), and the height of a new node with a few ports. */
 const NODE_WIDTH = 250;
+const NODE_HEIGHT = 160;
 
 function groupByCategory(descriptors: NodeDescriptor[]): [string, NodeDescriptor[]][] {
   const groups = new Map<string, NodeDescriptor[]>();
@@ -32,14 +33,16 @@ export function Palette() {
 
   const addAtCentre = (type: string) => {
     const rect = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
-    const centre = rect ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
-    // A node added where another already sits moves right until it is clear, so none hides another.
-    const taken = Object.values(useDocument.getState().graph.ui.positions);
-    const position = { x: Math.round(centre.x - NODE_WIDTH / 2), y: Math.round(centre.y - 80) };
-    while (taken.some(([x, y]) => Math.abs(x - position.x) < NODE_WIDTH + 20 && Math.abs(y - position.y) < 160)) {
-      position.x += NODE_WIDTH + 40;
+    if (!rect) {
+      actions.addNode(type, { x: 0, y: 0 });
+      return;
     }
-    actions.addNode(type, position);
+    const topLeft = flow.screenToFlowPosition({ x: rect.left, y: rect.top });
+    const bottomRight = flow.screenToFlowPosition({ x: rect.right, y: rect.bottom });
+    const view = { x: topLeft.x, y: topLeft.y, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
+    // Measured sizes where React Flow has them: nodes grow with their results.
+    const taken = flow.getNodes().map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? NODE_WIDTH, height: n.measured?.height ?? NODE_HEIGHT }));
+    actions.addNode(type, freeSpotInView(view, { width: NODE_WIDTH, height: NODE_HEIGHT }, taken));
   };
 
   const onDragStart = (e: DragEvent, type: string) => {

@@ -1,8 +1,9 @@
 // One inspector field, drawn from the params schema: number (with range, step and unit), choice, checkbox,
-// text, or JSON for anything else. Out-of-range values are kept and flagged, as the engine will flag them.
+// text, or JSON for anything else. Out-of-range values are kept and flagged with the engine's own message
+// (the one the node and `condense validate` show), so a field never words a problem differently.
 import { useEffect, useState } from 'react';
 import { PathPicker } from './path-picker';
-import { checkParam, isSeedField, parseNumberText, randomSeed, sliderOf, type ParamField } from '../lib/param-fields';
+import { isSeedField, parseNumberText, randomSeed, sliderOf, type ParamField } from '../lib/param-fields';
 
 interface Props {
   nodeId: string;
@@ -14,7 +15,22 @@ interface Props {
   onChange(value: unknown): void;
 }
 
-function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamField; value: unknown; onChange(v: number): void; id: string; readOnly: boolean }) {
+function NumberInput({
+  field,
+  value,
+  onChange,
+  id,
+  readOnly,
+  invalid,
+}: {
+  field: ParamField;
+  value: unknown;
+  onChange(v: number): void;
+  id: string;
+  readOnly: boolean;
+  /** The host reported a problem with the value. */
+  invalid: boolean;
+}) {
   const shown = typeof value === 'number' ? String(value) : '';
   const [text, setText] = useState(shown);
   // Follow outside changes (another node selected, a file opened) without fighting the user's typing.
@@ -22,7 +38,9 @@ function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamFie
     setText((t) => (parseNumberText(t) === value ? t : shown));
   }, [value, shown]);
   const parsed = parseNumberText(text);
-  const message = text.trim() === '' ? 'required' : parsed === undefined ? 'must be a number' : checkParam(field, parsed);
+  // Only what never reaches the host is checked here: text that is no number yet. A number out of range
+  // is sent, and the host's validation names it, on this field and on the node alike.
+  const message = text.trim() === '' ? 'required' : parsed === undefined ? 'must be a number' : undefined;
   const slider = sliderOf(field);
   const set = (next: number) => {
     setText(String(next));
@@ -45,7 +63,7 @@ function NumberInput({ field, value, onChange, id, readOnly }: { field: ParamFie
             const next = parseNumberText(e.target.value);
             if (next !== undefined) onChange(next);
           }}
-          aria-invalid={message !== undefined}
+          aria-invalid={message !== undefined || invalid}
           data-testid={`param-${field.key}`}
         />
         {field.unit ? <span className="unit">{field.unit}</span> : null}
@@ -119,13 +137,12 @@ export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onCha
   const [picking, setPicking] = useState(false);
   const id = `param-${nodeId}-${field.key}`;
   const current = value === undefined ? field.default : value;
-  const localMessage = field.kind === 'number' || field.kind === 'integer' ? undefined : checkParam(field, current);
   const hint = field.kind === 'number' || field.kind === 'integer' ? rangeHint(field) : undefined;
   let control;
   switch (field.kind) {
     case 'number':
     case 'integer':
-      control = <NumberInput id={id} field={field} value={current} onChange={onChange} readOnly={readOnly} />;
+      control = <NumberInput id={id} field={field} value={current} onChange={onChange} readOnly={readOnly} invalid={hostMessages.length > 0} />;
       break;
     case 'enum': {
       const options = field.options ?? [];
@@ -185,7 +202,6 @@ export function ParamInput({ nodeId, field, value, hostMessages, readOnly, onCha
       </label>
       {control}
       {picking ? <PathPicker paramKey={field.key} onChoose={onChange} onClose={() => setPicking(false)} /> : null}
-      {localMessage ? <div className="field-error">{localMessage}</div> : null}
       {hostMessages.map((m, i) => (
         <div key={i} className="field-error" data-testid={`param-issue-${field.key}`}>
           {m}

@@ -1,6 +1,8 @@
 // File and run commands, the graph's name and whether it has unsaved changes.
-import { useEffect, useRef, useState } from 'react';
-import { useActions } from '../editor-actions';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ValidationIssue } from '../../shared/events';
+import { describeIssue, problemCount, useActions } from '../editor-actions';
+import { runBlockers } from '../lib/run-blockers';
 import { useCatalog } from '../store/catalog-store';
 import { useDocument } from '../store/document-store';
 import { useRun } from '../store/run-store';
@@ -130,14 +132,72 @@ function RunSummary() {
   return null;
 }
 
+/**
+ * Why Run is disabled: the count of problems beside it, opening the list; each entry names its node and
+ * param and selects that node, where the same problem is shown on the canvas and in the inspector.
+ */
+function RunProblems({ problems }: { problems: ValidationIssue[] }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    window.addEventListener('mousedown', close);
+    return () => window.removeEventListener('mousedown', close);
+  }, [open]);
+  if (problems.length === 0) return null;
+  return (
+    <div className="menu-anchor" ref={ref}>
+      <button
+        type="button"
+        className="run-problems-toggle"
+        onClick={() => setOpen((o) => !o)}
+        aria-expanded={open}
+        title="The graph cannot run until these are fixed"
+        data-testid="run-problems-toggle"
+      >
+        ⚠ {problemCount(problems.length)}
+      </button>
+      {open ? (
+        <div className="menu run-problems" role="menu" data-testid="run-problems">
+          <div className="menu-heading">Fix these to run</div>
+          {problems.map((issue, i) => (
+            <button
+              key={i}
+              type="button"
+              role="menuitem"
+              className="menu-item"
+              onClick={() => {
+                if (issue.nodeId) useUi.getState().select(issue.nodeId);
+                setOpen(false);
+              }}
+              data-testid="run-problem"
+            >
+              {describeIssue(issue)}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 export function Toolbar({ connection }: { connection: ConnectionState }) {
   const actions = useActions();
   const host = useApi().host;
   const dirty = useDocument((s) => s.dirty);
   const readOnly = useDocument((s) => s.readOnly);
+  const exampleCopy = useDocument((s) => s.path !== undefined && s.saveTarget === undefined && !s.readOnly);
   const hasNodes = useDocument((s) => s.graph.nodes.length > 0);
   const running = useRun((s) => s.phase === 'running' || s.starting);
   const selected = useUi((s) => s.selectedNodeId);
+  const graph = useDocument((s) => s.graph);
+  const issues = useDocument((s) => s.issues);
+  // The engine refuses an invalid graph; the buttons say so before anyone presses them.
+  const problems = useMemo(() => runBlockers(graph, issues), [graph, issues]);
+  const untilProblems = useMemo(() => (selected ? runBlockers(graph, issues, selected) : []), [graph, issues, selected]);
   const [menuOpen, setMenuOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
 
@@ -184,16 +244,34 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
           </span>
         ) : null}
         {readOnly ? <span className="read-only">read-only</span> : null}
+        {exampleCopy ? (
+          <span className="example-copy" title="Opened from the examples as a copy: Save writes a new file, never the example" data-testid="example-copy">
+            example copy
+          </span>
+        ) : null}
       </div>
       <div className="toolbar-group run-group">
-        <button type="button" className="primary" onClick={() => void actions.run()} disabled={running || !hasNodes} data-testid="run">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void actions.run()}
+          disabled={running || !hasNodes || problems.length > 0}
+          title={problems.length > 0 ? `Fix ${problemCount(problems.length)} first: ${describeIssue(problems[0])}` : 'Run the graph'}
+          data-testid="run"
+        >
           ▶ Run
         </button>
         <button
           type="button"
           onClick={() => selected && void actions.run(selected)}
-          disabled={running || !selected}
-          title={selected ? `Run ${selected} and only the nodes it needs` : 'Select a node to run up to it'}
+          disabled={running || !selected || untilProblems.length > 0}
+          title={
+            !selected
+              ? 'Select a node to run up to it'
+              : untilProblems.length > 0
+                ? `Fix ${problemCount(untilProblems.length)} first: ${describeIssue(untilProblems[0])}`
+                : `Run ${selected} and only the nodes it needs`
+          }
           data-testid="run-until"
         >
           ▶ Run to selected
@@ -201,6 +279,7 @@ export function Toolbar({ connection }: { connection: ConnectionState }) {
         <button type="button" onClick={() => void actions.stop()} disabled={!running} data-testid="stop">
           ■ Stop
         </button>
+        <RunProblems problems={problems} />
         <RunSummary />
       </div>
       <ThemeToggle />

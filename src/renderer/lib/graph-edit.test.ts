@@ -8,7 +8,7 @@ function descriptor(type: string, inputs: Record<string, PortSpec>, outputs: Rec
   return {
     type,
     version: 2,
-    title: type,
+    title: type.split('.').pop()!,
     category: 'Test',
     description: '',
     docs: '',
@@ -44,6 +44,16 @@ describe('graph edits', () => {
     expect(g.nodes[1]).toEqual({ id: 'sink', type: 'test.sink', typeVersion: 2, params: { size: 4 } });
     expect(g.ui.positions.sink).toEqual([300, 11]);
     expect(uniqueNodeId(g, 'a b/c')).toBe('a-b-c');
+  });
+
+  it('names a node after its title, not the last word of its type', () => {
+    const titled = (type: string, title: string) => ({ ...descriptor(type, {}, {}), title });
+    let g = addNode(emptyGraph(), titled('condense.eval.model', 'Evaluate'), { x: 0, y: 0 }).graph;
+    g = addNode(g, titled('condense.train.supervised', 'Train (supervised)'), { x: 0, y: 0 }).graph;
+    g = addNode(g, titled('condense.model.create', 'Model'), { x: 0, y: 0 }).graph;
+    g = addNode(g, titled('condense.model.create', 'Model'), { x: 0, y: 0 }).graph;
+    g = addNode(g, titled('x.odd', '∑'), { x: 0, y: 0 }).graph;
+    expect(g.nodes.map((n) => n.id)).toEqual(['evaluate', 'train-supervised', 'model', 'model-2', 'odd']);
   });
 
   it('does not share the defaults object between nodes', () => {

@@ -24,10 +24,19 @@ function uniqueEdgeId(graph: Graph): string {
   for (let i = 1; ; i++) if (!taken.has(`e${i}`)) return `e${i}`;
 }
 
-/** The last segment of a namespaced type (`condense.data.inspect` -> `inspect`) makes a readable node id. */
-export function baseIdOf(type: string): string {
-  const parts = type.split('.');
-  return parts[parts.length - 1] || type;
+/**
+ * A node id that reads like the node: its title as a slug (`Evaluate` -> `evaluate`, `Train (supervised)`
+ * -> `train-supervised`), so logs and the CLI name nodes the way the canvas does. The type's last segment
+ * (`condense.model.create` -> `create`) often names the action, not the node, so it is only the fallback.
+ */
+export function baseIdOf(descriptor: Pick<NodeDescriptor, 'type' | 'title'>): string {
+  const slug = descriptor.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug) return slug;
+  const parts = descriptor.type.split('.');
+  return parts[parts.length - 1] || descriptor.type;
 }
 
 /** Integer positions keep saved files short and stable under tiny drags. */
@@ -40,7 +49,7 @@ export function addNode(
   descriptor: NodeDescriptor,
   position: { x: number; y: number },
 ): { graph: Graph; nodeId: string } {
-  const nodeId = uniqueNodeId(graph, baseIdOf(descriptor.type));
+  const nodeId = uniqueNodeId(graph, baseIdOf(descriptor));
   const node: GraphNode = {
     id: nodeId,
     type: descriptor.type,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkParam, isSeedField, labelOf, paramFieldsOf, parseNumberText, pathForParam, randomSeed, sliderOf, splitByCondition, type ParamField } from './param-fields';
+import { isSeedField, labelOf, paramFieldsOf, parseNumberText, pathForParam, randomSeed, sliderOf, splitByCondition, type ParamField } from './param-fields';
 
 // The same conversion the node SDK uses for descriptors.
 const schema = z.toJSONSchema(
@@ -27,16 +27,6 @@ describe('param fields from a params schema', () => {
     expect(byKey.shuffle.kind).toBe('boolean');
     expect(byKey.path).toMatchObject({ kind: 'string', minLength: 1 });
     expect(byKey.note.kind).toBe('string');
-  });
-
-  it('flags values out of range with a message', () => {
-    expect(checkParam(byKey.epochs, 0)).toBe('must be at least 1');
-    expect(checkParam(byKey.epochs, 101)).toBe('must be at most 100');
-    expect(checkParam(byKey.epochs, 2.5)).toBe('must be a whole number');
-    expect(checkParam(byKey.epochs, 7)).toBeUndefined();
-    expect(checkParam(byKey.learningRate, 0)).toBe('must be greater than 0');
-    expect(checkParam(byKey.split, 'val')).toBe('must be one of train, test');
-    expect(checkParam(byKey.path, '')).toBe('must not be empty');
   });
 
   it('labels keys and parses number text', () => {

@@ -1,5 +1,5 @@
 // Turns a node's params JSON Schema (zod's toJSONSchema output with `help`, `unit` and `appliesWhen`
-// metadata) into the fields the inspector draws, and checks a value against its field the way the engine will.
+// metadata) into the fields the inspector draws. Bad values are named by the engine's validation, not here.
 import { appliesTo, appliesWhenOf, type AppliesWhen } from '../../shared/param-conditions';
 
 export type ParamKind = 'number' | 'integer' | 'enum' | 'boolean' | 'string' | 'json';
@@ -134,40 +134,6 @@ export function splitByCondition(
   const hidden: ParamField[] = [];
   for (const field of fields) (applies(field.key) ? shown : hidden).push(field);
   return { shown, hidden };
-}
-
-/** A short message when `value` breaks the field's rules, else undefined. */
-export function checkParam(field: ParamField, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  switch (field.kind) {
-    case 'number':
-    case 'integer': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
-      if (field.kind === 'integer' && !Number.isInteger(value)) return 'must be a whole number';
-      if (field.minimum !== undefined && value < field.minimum) return `must be at least ${field.minimum}`;
-      if (field.maximum !== undefined && value > field.maximum) return `must be at most ${field.maximum}`;
-      if (field.exclusiveMinimum !== undefined && value <= field.exclusiveMinimum) {
-        return `must be greater than ${field.exclusiveMinimum}`;
-      }
-      if (field.exclusiveMaximum !== undefined && value >= field.exclusiveMaximum) {
-        return `must be less than ${field.exclusiveMaximum}`;
-      }
-      return undefined;
-    }
-    case 'enum':
-      return field.options?.includes(value as string) ? undefined : `must be one of ${field.options?.join(', ')}`;
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'must be true or false';
-    case 'string':
-      if (typeof value !== 'string') return 'must be text';
-      if (field.minLength !== undefined && value.length < field.minLength) {
-        return field.minLength === 1 ? 'must not be empty' : `must be at least ${field.minLength} characters`;
-      }
-      if (field.maxLength !== undefined && value.length > field.maxLength) return `must be at most ${field.maxLength} characters`;
-      return undefined;
-    case 'json':
-      return undefined;
-  }
 }
 
 /** What the text box of a number field turns into: a number, or undefined while it is not one yet. */

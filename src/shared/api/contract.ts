@@ -92,7 +92,11 @@ export const api = {
     z.ZodObject<{ path: z.ZodString; graph: typeof graphSchema }>,
     { path: string; bytes: number; text: string }
   >(z.object({ path: z.string().min(1), graph: graphSchema }).strict()),
-  /** Starts a run; progress arrives as `RunEvent`s on the event channel. */
+  /**
+   * Starts a run; progress arrives as `RunEvent`s on the event channel. An invalid graph is refused with its
+   * issues (nothing starts, nothing is recorded). Without `path`, relative paths resolve against
+   * $CONDENSE_HOME/outputs/<graph name>.
+   */
   'run.start': call<
     z.ZodObject<{
       graph: typeof graphSchema;
@@ -100,7 +104,7 @@ export const api = {
       until: z.ZodOptional<z.ZodString>;
       noCache: z.ZodOptional<z.ZodBoolean>;
     }>,
-    { runId: string }
+    { runId: string; refused?: undefined } | { runId?: undefined; refused: ValidationIssue[] }
   >(
     z
       .object({ graph: graphSchema, path: z.string().optional(), until: z.string().optional(), noCache: z.boolean().optional() })
