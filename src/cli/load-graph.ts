@@ -26,7 +26,7 @@ export async function loadGraphForCli(engine: Engine, file: string, cwd: string)
     const limit = maxGraphFileBytes();
     text = (await readRegularFileAsync(absolute, { maxBytes: limit.value, raise: raiseHint(limit) })).toString('utf8');
   } catch (error) {
-    const reason = error instanceof UnsafePathError ? error.message.slice(absolute.length + 2) : errnoMessage(error);
+    const reason = error instanceof UnsafePathError && error.code === undefined ? error.message.slice(absolute.length + 2) : errnoMessage(error);
     return { ok: false, path: absolute, problems: [`${file}: cannot read: ${reason}`] };
   }
   let loaded: LoadedGraph;

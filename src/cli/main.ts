@@ -1,4 +1,5 @@
 // The `condense` command. `main` returns the exit code instead of exiting, so tests run it in-process.
+import { quote, shorten } from '../engine/quote';
 import { HELP } from './help';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, UsageError, println, type CliIo } from './io';
 
@@ -27,7 +28,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    println(io.stderr, `condense: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.`);
+    println(io.stderr, `condense: unknown command ${quote(name)}. Commands: ${Object.keys(COMMANDS).join(', ')}.`);
     return EXIT_INVALID;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -39,12 +40,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      println(io.stderr, error.message);
+      println(io.stderr, shorten(error.message, 600));
       return EXIT_INVALID;
     }
     // Anything else is a bug or an environment problem; the message is what a user can act on.
     const message = error instanceof Error ? error.message : String(error);
-    println(io.stderr, `condense ${name}: ${message}`);
+    println(io.stderr, `condense ${name}: ${shorten(message, 600)}`);
     return EXIT_FAILED;
   }
 }

@@ -4,6 +4,7 @@ import type { Graph } from '../shared/graph/schema';
 import { paramIssueMessage } from '../shared/param-messages';
 import { UsageError } from './io';
 import { formatIssue } from './issues';
+import { quote, quoteList, shorten } from '../engine/quote';
 
 export interface ParamOverride {
   nodeId: string;
@@ -26,13 +27,13 @@ export function parseSetValue(raw: string): unknown {
  */
 export function parseSetArg(arg: string, nodeIds: string[]): ParamOverride {
   const eq = arg.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--set ${arg}: expected node.param=value`);
+  if (eq <= 0) throw new UsageError(`--set ${shorten(arg)}: expected node.param=value`);
   const key = arg.slice(0, eq);
   const value = parseSetValue(arg.slice(eq + 1));
   const owner = nodeIds.filter((id) => key.startsWith(`${id}.`) && key.length > id.length + 1).sort((a, b) => b.length - a.length)[0];
   if (owner !== undefined) return { nodeId: owner, param: key.slice(owner.length + 1), value };
   const dot = key.indexOf('.');
-  if (dot <= 0 || dot === key.length - 1) throw new UsageError(`--set ${arg}: expected node.param=value`);
+  if (dot <= 0 || dot === key.length - 1) throw new UsageError(`--set ${shorten(arg)}: expected node.param=value`);
   return { nodeId: key.slice(0, dot), param: key.slice(dot + 1), value };
 }
 
@@ -43,17 +44,17 @@ export function applyOverrides(graph: Graph, overrides: ParamOverride[], registr
   for (const { nodeId, param, value } of overrides) {
     const node = nodes.find((candidate) => candidate.id === nodeId);
     if (!node) {
-      problems.push(`node ${nodeId} param ${param}: the graph has no node "${nodeId}" (nodes: ${nodes.map((n) => n.id).join(', ')})`);
+      problems.push(`node ${shorten(nodeId)} param ${shorten(param)}: the graph has no node ${quote(nodeId)} (nodes: ${quoteList(nodes.map((n) => n.id))})`);
       continue;
     }
     const definition = registry.get(node.type);
     if (!definition) {
-      problems.push(`node ${nodeId} param ${param}: node type "${node.type}" is not installed`);
+      problems.push(`node ${shorten(nodeId)} param ${shorten(param)}: node type ${quote(node.type)} is not installed`);
       continue;
     }
     const known = Object.keys(definition.params.shape);
     if (!known.includes(param)) {
-      problems.push(`node ${nodeId} param ${param}: no such param (params: ${known.join(', ') || 'none'})`);
+      problems.push(`node ${shorten(nodeId)} param ${shorten(param)}: no such param (params: ${known.join(', ') || 'none'})`);
       continue;
     }
     node.params[param] = value;

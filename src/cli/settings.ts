@@ -1,8 +1,9 @@
 // $CONDENSE_HOME/settings.json: small user settings kept between sessions (recent files). Other keys in the
 // file are preserved, and a missing or damaged file reads as empty rather than failing the app.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../engine/load';
 
 export const MAX_RECENT = 10;
 
@@ -19,10 +20,8 @@ async function readSettings(home: string): Promise<Settings> {
 
 async function writeSettings(home: string, settings: Settings): Promise<void> {
   await mkdir(home, { recursive: true });
-  const file = path.join(home, 'settings.json');
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`);
-  await rename(temp, file);
+  // Atomic with the shared writer, so a kill mid-write leaves a temp that the next write sweeps.
+  await writeFileAtomic(path.join(home, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 function recentOf(settings: Settings): string[] {

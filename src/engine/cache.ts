@@ -69,8 +69,13 @@ export class Cache {
   put(entry: CacheEntry): void {
     const file = this.entryPath(entry.key);
     const temp = tempNameFor(file);
-    fs.writeFileSync(temp, JSON.stringify(entry));
-    fs.renameSync(temp, file);
+    try {
+      fs.writeFileSync(temp, JSON.stringify(entry));
+      fs.renameSync(temp, file);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import { RunsDb } from './runs';
 import { WorkerPool } from './worker-pool';
 import { debugLogger, startRun } from './run';
 import { FileHasher } from './cache-key';
+import { sweepStaleTempFiles } from '../compute/storage/temp-files';
 import type { Engine, EngineOptions, RunHandle, RunOptions } from './types';
 
 export type * from './types';
@@ -28,6 +29,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const registry = await loadRegistry({ nodesDir, nodeDirs });
   const store = new ObjectStore(home);
   const cache = new Cache(home, store, options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  // Temp files of writers that were killed mid-write (kill -9, a crash) are never renamed; clear them.
+  for (const dir of [store.objectsDir, cache.entriesDir, store.artifactsDir, home, path.join(home, 'autosave')]) sweepStaleTempFiles(dir);
   const runs = new RunsDb(path.join(home, 'runs.sqlite'));
   const pool = new WorkerPool({
     size: Math.max(1, options.workers ?? os.availableParallelism()),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeGraph } from '../shared/graph/serialize';
 import { createRegistry, loadRegistry, type EngineRegistry } from './registry';
-import { loadGraphFile, loadGraphText, migrateNode, saveGraphFile } from './load';
+import { loadGraphFile, loadGraphText, migrateNode, saveGraphFile, writeFileAtomic } from './load';
 import { graphOf } from './graph-builder';
 import { TEST_NODE_PACK, tempHome } from './test-support';
 
@@ -87,9 +87,47 @@ describe('saveGraphFile / loadGraphFile', () => {
 
   it('replaces an existing file whole', async () => {
     const file = path.join(tempHome('condense-save-'), 'g.condense.json');
-    fs.writeFileSync(file, 'x'.repeat(100000));
+    fs.writeFileSync(file, JSON.stringify({ format: 'condense.graph', notes: 'x'.repeat(100000) }));
     const saved = await saveGraphFile(file, graphOf().build());
     expect(fs.readFileSync(file, 'utf8')).toBe(saved.text);
+  });
+
+  it('never replaces a file that is not a graph, nor writes another extension', async () => {
+    const dir = tempHome('condense-save-');
+    const script = path.join(dir, 'run.condense.json');
+    fs.writeFileSync(script, '#!/bin/sh\necho hi\n');
+    await expect(saveGraphFile(script, graphOf().build())).rejects.toThrow(`${script}: exists and is not a Condense graph; not replacing it`);
+    expect(fs.readFileSync(script, 'utf8')).toBe('#!/bin/sh\necho hi\n');
+    await expect(saveGraphFile(path.join(dir, 'x.sh'), graphOf().build())).rejects.toThrow('a graph is saved as a .condense.json file');
+    await expect(saveGraphFile('/proc/self/x.condense.json', graphOf().build())).rejects.toThrow(/\/proc is a system folder/);
+  });
+
+  it('keeps the mode of the graph it replaces, and removes its temp file when the write fails', async () => {
+    const dir = tempHome('condense-save-');
+    const file = path.join(dir, 'g.condense.json');
+    await saveGraphFile(file, graphOf().build());
+    fs.chmodSync(file, 0o600);
+    await saveGraphFile(file, graphOf().build());
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    // Data that cannot be written (a number is not a string or bytes): the temp file must go too.
+    await expect(writeFileAtomic(file, 42 as unknown as string)).rejects.toThrow();
+    expect(fs.readdirSync(dir)).toEqual(['g.condense.json']);
+  });
+
+  it('sweeps temp files that killed processes left beside the file, and leaves live ones', async () => {
+    const dir = tempHome('condense-save-');
+    const file = path.join(dir, 'g.condense.json');
+    const dead = path.join(dir, '.g.condense.json.999999999.abc123.tmp');
+    const live = path.join(dir, `.g.condense.json.${process.pid}.abc123.tmp`);
+    const other = path.join(dir, '.other.condense.json.999999999.abc123.tmp');
+    for (const temp of [dead, live, other]) fs.writeFileSync(temp, 'partial');
+    await saveGraphFile(file, graphOf().build());
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(live), path.basename(other), 'g.condense.json'].sort());
+  });
+
+  it('reads only regular files: /dev/zero as a graph is an issue, not a hang', async () => {
+    const loaded = await loadGraphFile('/dev/zero', registry);
+    expect(loaded.issues).toEqual([expect.objectContaining({ code: 'schema', message: expect.stringContaining('is a character device') })]);
   });
 
   it('reports a missing file as an issue', async () => {

@@ -123,7 +123,8 @@ export async function loadGraphFile(filePath: string, registry: Registry): Promi
     // Only regular files, at most the graph size limit: a path to /dev/zero or a FIFO must not hang the host.
     text = (await readRegularFileAsync(resolved, graphLimit())).toString('utf8');
   } catch (error) {
-    const reason = error instanceof UnsafePathError ? error.message.slice(resolved.length + 2) : (error as Error).message;
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOENT' ? 'no such file' : error instanceof UnsafePathError ? error.message.slice(resolved.length + 2) : (error as Error).message;
     const message = `cannot read ${resolved}: ${reason}`;
     return { ...loadGraphText('', registry, resolved), issues: [{ code: 'schema', message }], message };
   }

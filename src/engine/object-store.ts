@@ -32,8 +32,14 @@ function writeIfAbsentSync(file: string, data: Uint8Array | string): void {
     }
   }
   const temp = tempNameFor(file);
-  fs.writeFileSync(temp, data);
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, data);
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // A full disk must not leave half an object behind under a temp name.
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 export class ObjectStore {

@@ -17,6 +17,10 @@ import { ancestorsOf, indexGraph, topologicalOrder, type GraphIndex } from './gr
 import { cacheKeysOf, type FileHasher, type KeyedNode } from './cache-key';
 import { planRun } from './plan';
 import { validateGraph } from './validate';
+import { shorten } from './quote';
+
+/** The most characters of a node's error kept in its event (and so in the runs database and the CLI). */
+const MAX_EVENT_MESSAGE_CHARS = 800;
 
 export interface RunDeps {
   registry: EngineRegistry;
@@ -272,7 +276,8 @@ function schedule(a: ScheduleArgs): Promise<RunResult['status']> {
       settled.add(id);
       failed = true;
       counts.failed++;
-      emit({ type: 'node-failed', runId, nodeId: id, at: Date.now(), ms, error });
+      // A node's message may quote a param as given (a path of any length); events stay readable.
+      emit({ type: 'node-failed', runId, nodeId: id, at: Date.now(), ms, error: shorten(error, MAX_EVENT_MESSAGE_CHARS) });
       skip(plannedDescendants(id), `upstream node "${id}" failed`);
       maybeDone();
     };
@@ -328,7 +333,10 @@ function schedule(a: ScheduleArgs): Promise<RunResult['status']> {
           if (result.ok) {
             succeeded(id, result.outputs, ms);
           } else if (result.cancelled || a.signal.aborted) {
-            skip([id], result.error === 'cancelled' ? 'run cancelled' : result.error);
+            // The engine's own reasons are shown ("cancelled (the node did not stop ...)", "the engine is
+            // closed"); an error a node raised while being stopped (an AbortError) says only "cancelled".
+            const reason = !result.cancelled || result.error === 'cancelled' ? 'run cancelled' : result.error.startsWith('cancelled') ? `run ${result.error}` : result.error;
+            skip([id], reason);
             maybeDone();
           } else {
             if (result.stack) deps.debugLog(`node ${id} (${node.type}) failed:\n${result.stack}`);

@@ -2,7 +2,9 @@
 // metric points and output references, so runs can be listed, reopened and compared after a restart.
 // Events arrive fast (a metric per training step); they are buffered and written in one transaction
 // per flush instead of one commit per event.
+import os from 'node:os';
 import Database from 'better-sqlite3';
+import { isProcessAlive } from '../compute/storage/temp-files';
 import type { RunEvent } from '../shared/events';
 import type { Graph } from '../shared/graph/schema';
 import type { RunRecord, RunSummaryRow } from '../shared/api/contract';
@@ -34,10 +36,18 @@ interface RunRow {
   status: RunSummaryRow['status'];
   counts: string;
   graph?: string;
+  interrupted?: number | null;
 }
 
-function toSummary(row: RunRow): RunSummaryRow {
+/**
+ * A run whose process died without finishing it (kill -9, a crash, a power cut). The contract's statuses
+ * have no word for it, so it reads as cancelled with `interrupted: true`, which `condense runs` prints.
+ */
+export type RecordedRunRow = RunSummaryRow & { interrupted?: true };
+
+function toSummary(row: RunRow): RecordedRunRow {
   return {
+    ...(row.interrupted ? { interrupted: true as const } : {}),
     id: row.id,
     graphName: row.graph_name,
     ...(row.graph_path ? { graphPath: row.graph_path } : {}),
@@ -64,9 +74,20 @@ export class RunsDb {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Added after the first release: which process records a run, so a run left "running" by a process
+    // that is gone can be told from one still going in another process.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('pid')) this.db.exec('ALTER TABLE runs ADD COLUMN pid INTEGER');
+    if (!columns.has('host')) this.db.exec('ALTER TABLE runs ADD COLUMN host TEXT');
+    if (!columns.has('interrupted')) this.db.exec('ALTER TABLE runs ADD COLUMN interrupted INTEGER');
     this.statements = {
       insertRun: this.db.prepare(
-        'INSERT INTO runs (id, graph_name, graph_path, started_at, status, counts, graph) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO runs (id, graph_name, graph_path, started_at, status, counts, graph, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      running: this.db.prepare("SELECT id, pid, host, started_at FROM runs WHERE status = 'running'"),
+      lastEventAt: this.db.prepare('SELECT event FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1'),
+      markInterrupted: this.db.prepare(
+        "UPDATE runs SET status = 'cancelled', interrupted = 1, finished_at = ? WHERE id = ? AND status = 'running'",
       ),
       finishRun: this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?'),
       insertEvent: this.db.prepare('INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)'),
@@ -75,7 +96,7 @@ export class RunsDb {
         'INSERT OR REPLACE INTO outputs (run_id, node_id, port, object, summary) VALUES (?, ?, ?, ?, ?)',
       ),
       list: this.db.prepare(
-        'SELECT id, graph_name, graph_path, started_at, finished_at, status, counts FROM runs ORDER BY started_at DESC, rowid DESC',
+        'SELECT id, graph_name, graph_path, started_at, finished_at, status, counts, interrupted FROM runs ORDER BY started_at DESC, rowid DESC',
       ),
       get: this.db.prepare('SELECT * FROM runs WHERE id = ?'),
       events: this.db.prepare('SELECT event FROM events WHERE run_id = ? ORDER BY seq'),
@@ -93,7 +114,32 @@ export class RunsDb {
       'running',
       JSON.stringify({ ran: 0, cached: 0, failed: 0, skipped: 0 }),
       JSON.stringify(run.graph),
+      process.pid,
+      os.hostname(),
     );
+  }
+
+  /**
+   * Marks runs left "running" by processes of this machine that no longer exist as interrupted, ending at
+   * their last recorded event. Runs of other machines sharing the home (and of this process) are left
+   * alone: their processes cannot be checked from here. Returns the ids marked.
+   */
+  markInterruptedRuns(): string[] {
+    const host = os.hostname();
+    const marked: string[] = [];
+    for (const row of this.statements.running.all() as { id: string; pid: number | null; host: string | null; started_at: number }[]) {
+      if (row.pid === null || row.host !== host || row.pid === process.pid || isProcessAlive(row.pid)) continue;
+      const last = this.statements.lastEventAt.get(row.id) as { event: string } | undefined;
+      let endedAt = row.started_at;
+      try {
+        if (last) endedAt = Math.max(endedAt, (JSON.parse(last.event) as { at?: number }).at ?? endedAt);
+      } catch {
+        // A damaged event row only loses the end time.
+      }
+      this.statements.markInterrupted.run(endedAt, row.id);
+      marked.push(row.id);
+    }
+    return marked;
   }
 
   /** Buffers an event; `outputs` of finished/cached nodes are recorded once per port, by object id. */
@@ -136,13 +182,15 @@ export class RunsDb {
     })();
   }
 
-  listRuns(): RunSummaryRow[] {
+  listRuns(): RecordedRunRow[] {
     this.flush();
+    this.markInterruptedRuns();
     return (this.statements.list.all() as RunRow[]).map(toSummary);
   }
 
-  getRun(id: string): RunRecord | undefined {
+  getRun(id: string): (RunRecord & { interrupted?: true }) | undefined {
     this.flush();
+    this.markInterruptedRuns();
     const row = this.statements.get.get(id) as RunRow | undefined;
     if (!row) return undefined;
     return {

@@ -85,7 +85,8 @@ export interface Engine {
   /** Deserializes a stored output (a Dataset, a Report, ...). */
   readObject(sha256: string): Promise<unknown>;
   readArtifact(sha256: string): Promise<{ mime: string; data: Uint8Array }>;
-  listRuns(): RunSummaryRow[];
-  getRun(runId: string): RunRecord | undefined;
+  /** Newest first. A run whose process died (kill -9) reads as cancelled with `interrupted: true`. */
+  listRuns(): (RunSummaryRow & { interrupted?: true })[];
+  getRun(runId: string): (RunRecord & { interrupted?: true }) | undefined;
   close(): Promise<void>;
 }

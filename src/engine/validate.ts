@@ -7,6 +7,7 @@ import { paramIssueMessage } from '../shared/param-messages';
 import { portCompatibility } from '../shared/port-types';
 import type { Registry } from './types';
 import { findCycles, indexGraph } from './graph-index';
+import { quote, shorten } from './quote';
 
 // One wording for a bad param everywhere (validation, `--set`, the editor): see shared/param-messages.ts.
 export { paramIssueMessage };
@@ -25,7 +26,7 @@ function paramIssues(node: GraphNode, registry: Registry): ValidationIssue[] {
   const known = new Set(Object.keys(def.params.shape));
   for (const name of Object.keys(node.params)) {
     if (!known.has(name)) {
-      issues.push({ nodeId: node.id, param: name, code: 'param', message: `unknown param "${name}" (${def.type} has: ${[...known].join(', ') || 'no params'})` });
+      issues.push({ nodeId: node.id, param: name, code: 'param', message: `unknown param ${quote(name)} (${def.type} has: ${[...known].join(', ') || 'no params'})` });
     }
   }
   const parsed = def.params.safeParse(node.params);
@@ -46,12 +47,12 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
   const issues: ValidationIssue[] = [];
   const nodes = new Map<string, GraphNode>();
   for (const node of graph.nodes) {
-    if (nodes.has(node.id)) issues.push({ nodeId: node.id, code: 'duplicate-id', message: `two nodes have the id "${node.id}"` });
+    if (nodes.has(node.id)) issues.push({ nodeId: node.id, code: 'duplicate-id', message: `two nodes have the id ${quote(node.id)}` });
     else nodes.set(node.id, node);
   }
   for (const node of nodes.values()) {
     if (!registry.get(node.type)) {
-      issues.push({ nodeId: node.id, code: 'unknown-type', message: `unknown node type "${node.type}" (kept as a placeholder; install the node pack that defines it)` });
+      issues.push({ nodeId: node.id, code: 'unknown-type', message: `unknown node type ${quote(node.type)} (kept as a placeholder; install the node pack that defines it)` });
     }
     issues.push(...paramIssues(node, registry));
   }
@@ -60,7 +61,7 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
   const taken = new Map<string, string>();
   for (const edge of graph.edges) {
     if (edgeIds.has(edge.id)) {
-      issues.push({ edgeId: edge.id, code: 'duplicate-id', message: `two edges have the id "${edge.id}"` });
+      issues.push({ edgeId: edge.id, code: 'duplicate-id', message: `two edges have the id ${quote(edge.id)}` });
       continue;
     }
     edgeIds.add(edge.id);
@@ -72,7 +73,7 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
         edgeId: edge.id,
         ...(from ? { nodeId: from.id } : to ? { nodeId: to.id } : {}),
         code: 'dangling-edge',
-        message: `edge ${edge.id} points at a node "${missing}" that is not in the graph`,
+        message: `edge ${shorten(edge.id)} points at a node ${quote(missing)} that is not in the graph`,
       });
       continue;
     }
@@ -81,22 +82,22 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
     const out = fromDef?.outputs[edge.from.port];
     const inp = toDef?.inputs[edge.to.port];
     if (fromDef && !out) {
-      issues.push({ nodeId: from.id, edgeId: edge.id, port: edge.from.port, code: 'unknown-port', message: `${from.type} has no output "${edge.from.port}" (outputs: ${Object.keys(fromDef.outputs).join(', ') || 'none'})` });
+      issues.push({ nodeId: from.id, edgeId: edge.id, port: edge.from.port, code: 'unknown-port', message: `${from.type} has no output ${quote(edge.from.port)} (outputs: ${Object.keys(fromDef.outputs).join(', ') || 'none'})` });
     }
     if (toDef && !inp) {
-      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'unknown-port', message: `${to.type} has no input "${edge.to.port}" (inputs: ${Object.keys(toDef.inputs).join(', ') || 'none'})` });
+      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'unknown-port', message: `${to.type} has no input ${quote(edge.to.port)} (inputs: ${Object.keys(toDef.inputs).join(', ') || 'none'})` });
     }
     const slot = `${to.id}\u0000${edge.to.port}`;
     const first = taken.get(slot);
     if (first !== undefined) {
-      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'input-taken', message: `input "${edge.to.port}" already has a connection (edge ${first}); an input takes one edge` });
+      issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'input-taken', message: `input ${quote(edge.to.port)} already has a connection (edge ${shorten(first)}); an input takes one edge` });
     } else {
       taken.set(slot, edge.id);
     }
     if (out && inp) {
       const compat = portCompatibility(out, inp);
       if (!compat.ok) {
-        issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'incompatible-ports', message: `${from.id}.${edge.from.port} -> ${to.id}.${edge.to.port}: ${compat.reason}` });
+        issues.push({ nodeId: to.id, edgeId: edge.id, port: edge.to.port, code: 'incompatible-ports', message: `${shorten(from.id)}.${shorten(edge.from.port)} -> ${shorten(to.id)}.${shorten(edge.to.port)}: ${compat.reason}` });
       }
     }
   }
@@ -114,7 +115,9 @@ export function validateGraph(graph: Graph, registry: Registry): ValidationIssue
   const index = indexGraph({ ...graph, nodes: [...nodes.values()] });
   const cycles = findCycles(index);
   for (const cycle of cycles) {
-    const loop = [...cycle, cycle[0]].join(' -> ');
+    // A long cycle is named by its first nodes: every node of it gets this message.
+    const shown = cycle.length <= 12 ? [...cycle, cycle[0]] : [...cycle.slice(0, 10), '…'];
+    const loop = `${shown.map((id) => shorten(id, 60)).join(' -> ')}${cycle.length > 12 ? ` (${cycle.length} nodes)` : ''}`;
     for (const nodeId of cycle) issues.push({ nodeId, code: 'cycle', message: `part of a cycle: ${loop}` });
   }
   // Facts flow in topological order, which a cycle does not have; fix the cycle first.

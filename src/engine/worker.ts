@@ -9,6 +9,7 @@ import { ObjectStore } from './object-store';
 import { Cache } from './cache';
 import { summarizeOutput } from './summary';
 import { isNodeError, userMessageOf } from './errors';
+import { quote } from './quote';
 import type { FromWorker, Job, JobResult, ToWorker, WorkerConfig } from './worker-protocol';
 import type { StoredOutput } from './types';
 
@@ -90,15 +91,20 @@ async function main() {
     const controller = new AbortController();
     running.set(job.jobId, controller);
     const def = registry.get(job.type);
-    const work = def ? runJob(job, def, store, cache, controller.signal) : Promise.reject(new Error(`unknown node type "${job.type}"`));
+    const work = def ? runJob(job, def, store, cache, controller.signal) : Promise.reject(new Error(`unknown node type ${quote(job.type)}`));
     work.then(
       (outputs): JobResult => ({ ok: true, outputs }),
-      (error: unknown): JobResult => ({
-        ok: false,
-        cancelled: controller.signal.aborted,
-        error: userMessageOf(error),
-        ...(!isNodeError(error) && error instanceof Error && error.stack ? { stack: error.stack } : {}),
-      }),
+      (error: unknown): JobResult =>
+        // Whatever a node throws once its run is cancelled (most often the AbortError of
+        // signal.throwIfAborted) is the cancel itself, not a failure: say so in those words.
+        controller.signal.aborted
+          ? { ok: false, cancelled: true, error: 'cancelled' }
+          : {
+              ok: false,
+              cancelled: false,
+              error: userMessageOf(error),
+              ...(!isNodeError(error) && error instanceof Error && error.stack ? { stack: error.stack } : {}),
+            },
     ).then((result) => {
       running.delete(job.jobId);
       post({ kind: 'result', jobId: job.jobId, result });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseCommandArgs, stringArg } from '../args';
 import { withEngine } from '../engine';
 import { externalFiles } from '../external-files';
+import { quote, quoteList, shorten } from '../../engine/quote';
 import { formatIssue, uniqueIssues } from '../issues';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, UsageError, println, type CliIo } from '../io';
 import { loadGraphForCli } from '../load-graph';
@@ -47,7 +48,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     const graph = overridden.graph;
     if (until !== undefined && !nodeIds.includes(until)) {
-      println(io.stderr, `--until ${until}: the graph has no node "${until}" (nodes: ${nodeIds.join(', ')})`);
+      println(io.stderr, `--until ${shorten(until)}: the graph has no node ${quote(until)} (nodes: ${quoteList(nodeIds)})`);
       return EXIT_INVALID;
     }
     const issues = uniqueIssues([...loaded.loaded.issues, ...engine.validate(graph, loaded.path)]);
@@ -58,7 +59,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const outside = externalFiles(graph, loaded.path, engine.registry);
     if (outside.length > 0) {
       println(io.stderr, 'This graph reads files outside its folder:');
-      for (const entry of outside) println(io.stderr, `  ${entry.path}${entry.nodeId ? ` (node ${entry.nodeId})` : ''}`);
+      for (const entry of outside) println(io.stderr, `  ${shorten(entry.path, 400)}${entry.nodeId ? ` (node ${shorten(entry.nodeId)})` : ''}`);
     }
 
     if (io.signal?.aborted) return EXIT_INTERRUPTED;

@@ -13,9 +13,11 @@ function when(at: number): string {
   return new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-function rowLine(row: RunSummaryRow): string {
+function rowLine(row: RunSummaryRow & { interrupted?: true }): string {
   const took = row.finishedAt !== undefined ? formatDuration(row.finishedAt - row.startedAt) : '-';
-  return `${row.id}  ${when(row.startedAt)}  ${row.status.padEnd(9)}  ${took.padStart(7)}  ${row.graphName}  (${countsText(row.counts)})`;
+  // A run whose process was killed is recorded as cancelled; say what happened.
+  const status = row.interrupted ? 'interrupted' : row.status;
+  return `${row.id}  ${when(row.startedAt)}  ${status.padEnd(11)}  ${took.padStart(7)}  ${row.graphName}  (${countsText(row.counts)})`;
 }
 
 /** Final state of each node and its last value per metric, replayed from the recorded events. */
@@ -34,7 +36,7 @@ export function nodeStates(record: RunRecord): { nodeId: string; status: string;
   return [...states].map(([nodeId, state]) => ({ nodeId, ...state }));
 }
 
-function showRecord(record: RunRecord, io: CliIo): void {
+function showRecord(record: RunRecord & { interrupted?: true }, io: CliIo): void {
   println(io.stdout, rowLine(record));
   if (record.graphPath) println(io.stdout, `graph: ${record.graphPath}`);
   println(io.stdout, 'nodes:');

@@ -11,6 +11,8 @@ export class UnsafePathError extends Error {
   constructor(
     message: string,
     readonly file: string,
+    /** The errno code when the file system refused (ENOENT, EACCES), for callers with their own wording. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'UnsafePathError';
@@ -111,7 +113,7 @@ export function checkReadableFile(file: string, limit: ReadLimit): number {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    throw new UnsafePathError(`${file}: ${errnoText(error)}`, file);
+    throw new UnsafePathError(`${file}: ${errnoText(error)}`, file, (error as NodeJS.ErrnoException).code);
   }
   if (!stat.isFile()) throw new UnsafePathError(`${file}: is ${kindOf(stat)}; only regular files are read`, file);
   const special = specialLocationOf(file);
