@@ -13,10 +13,14 @@ import { importTs } from '../engine/import-ts';
 import { parseApiInput } from '../shared/api/contract';
 import { CHANNELS, type CallReply, type MenuCommand } from '../preload/bridge';
 import { buildAppMenu, chooseSavePath } from './menu';
-import { APP_HOST, APP_SCHEME, APP_URL, contentSecurityPolicy, isAppUrl, lockDownWebContents } from './security';
+import { APP_HOST, APP_SCHEME, APP_URL, contentSecurityPolicy, decodeAppPath, isAppUrl, lockDownSession, lockDownWebContents } from './security';
+import { defaultRoots, type PathRoots } from '../cli/path-roots';
 
 const devServer = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const appRoot = app.getAppPath();
+// Packaged, the bundles live in app.asar (checked by the ASAR integrity fuse); the engine, the nodes and
+// the examples load from source at run time, through tsx and worker threads, so they ship unpacked.
+const sourceRoot = app.isPackaged ? appRoot.replace(/app\.asar$/, 'app.asar.unpacked') : appRoot;
 const rendererDir = path.join(appRoot, 'out', 'renderer');
 const preloadFile = path.join(appRoot, 'out', 'preload', 'index.cjs');
 
@@ -35,6 +39,20 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 
 let engine: Engine | undefined;
 let handlers: HostApiHandlers | undefined;
+/** Folders the page may use; a folder the user picks in a native dialog becomes one. */
+let roots: PathRoots | undefined;
+
+/** A path the user chose in a native dialog (or gave on the command line): its folder becomes a root. */
+function allowChosen(file: string | undefined): string | undefined {
+  if (file !== undefined) {
+    try {
+      roots?.add(path.dirname(file));
+    } catch {
+      // A system folder stays refused; the API call that follows says so.
+    }
+  }
+  return file;
+}
 
 function broadcast(channel: string, payload: unknown): void {
   for (const window of BrowserWindow.getAllWindows()) window.webContents.send(channel, payload);
@@ -43,7 +61,7 @@ function broadcast(channel: string, payload: unknown): void {
 async function refreshMenu(): Promise<void> {
   if (!engine) return;
   const home = engine.home;
-  Menu.setApplicationMenu(await buildAppMenu({ recent: () => listRecent(home), examples: () => listExamples() }, devServer !== undefined));
+  Menu.setApplicationMenu(await buildAppMenu({ recent: () => listRecent(home), examples: () => listExamples(), chosen: (file) => allowChosen(file) }, devServer !== undefined));
 }
 
 /** Serves the built renderer and `/artifacts/<sha256>` (the same path the browser host uses), always with the CSP. */
@@ -61,7 +79,9 @@ async function serveApp(request: Request): Promise<Response> {
       return new Response('No such artifact', { status: 404 });
     }
   }
-  let file = path.resolve(rendererDir, `.${path.posix.normalize(decodeURIComponent(url.pathname))}`);
+  const decoded = decodeAppPath(url.pathname);
+  if (decoded === undefined) return new Response('Bad path', { status: 400 });
+  let file = path.resolve(rendererDir, `.${path.posix.normalize(decoded)}`);
   if (file !== rendererDir && !file.startsWith(`${rendererDir}${path.sep}`)) return new Response('Forbidden', { status: 403 });
   const isFile = await stat(file).then(
     (info) => info.isFile(),
@@ -94,7 +114,7 @@ function registerIpc(api: HostApiHandlers): void {
   ipcMain.handle(CHANNELS.chooseSavePath, async (event, suggestedName: unknown) => {
     if (!isTrustedSender(event)) return undefined;
     const window = BrowserWindow.fromWebContents(event.sender) ?? undefined;
-    return chooseSavePath(window, typeof suggestedName === 'string' ? suggestedName : undefined);
+    return allowChosen(await chooseSavePath(window, typeof suggestedName === 'string' ? suggestedName : undefined));
   });
 }
 
@@ -134,6 +154,7 @@ function graphArgument(argv: string[]): string | undefined {
 
 async function start(): Promise<void> {
   lockDownWebContents(devServer);
+  lockDownSession(session.defaultSession);
   if (devServer) {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(devServer)] } });
@@ -142,17 +163,21 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveApp);
 
   // The engine loads from source with its node folders and worker entry beside it, as under the CLI.
-  const { createEngine } = (await importTs(path.join(appRoot, 'src', 'engine', 'index.ts'))) as typeof import('../engine/index');
+  const { createEngine } = (await importTs(path.join(sourceRoot, 'src', 'engine', 'index.ts'))) as typeof import('../engine/index');
   engine = await createEngine({ home: resolveHome(), nodeDirs: extraNodeDirs(process.env, process.cwd()) });
+  const examplesDir = path.join(sourceRoot, 'resources', 'examples');
+  roots = defaultRoots({ cwd: app.getPath('documents'), condenseHome: engine.home, examplesDir });
+  for (const file of await listRecent(engine.home).catch(() => [])) allowChosen(file);
   handlers = createApiHandlers(engine, {
     kind: 'electron',
     emit: (event) => broadcast(CHANNELS.event, event),
     cwd: app.getPath('documents'),
-    examplesDir: path.join(appRoot, 'resources', 'examples'),
+    examplesDir,
+    roots,
   });
   registerIpc(handlers);
   await refreshMenu();
-  createWindow(graphArgument(process.argv));
+  createWindow(allowChosen(graphArgument(process.argv)));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

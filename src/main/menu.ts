@@ -10,6 +10,8 @@ export const GRAPH_FILTERS = [{ name: 'Condense graph', extensions: ['condense.j
 export interface MenuSources {
   recent(): Promise<string[]>;
   examples(): Promise<ExampleInfo[]>;
+  /** Called with a file the user picked in a native dialog, before the page is told to open it. */
+  chosen?(file: string): void;
 }
 
 function send(command: MenuCommand): void {
@@ -44,7 +46,11 @@ export async function buildAppMenu(sources: MenuSources, dev: boolean): Promise<
           accelerator: 'CmdOrCtrl+O',
           click: async () => {
             const file = await chooseOpenPath(focused());
-            if (file) send({ command: 'open', path: file });
+            if (file) {
+              // A pick in the native dialog is the user's own choice: its folder becomes usable by the page.
+              sources.chosen?.(file);
+              send({ command: 'open', path: file });
+            }
           },
         },
         {
