@@ -1,15 +1,40 @@
-# The PyTorch side of bench/train-vs-pytorch.mjs: the same ResNet-8, LeNet-5 and encoder-decoder
-# generator, timed the same way.
+# The PyTorch side of bench/train-vs-pytorch.mjs: the same ResNet-8, LeNet-5, encoder-decoder
+# generator and pix2pix pair (U-Net generator, PatchGAN discriminator), timed the same way.
 # Run by the .mjs with /usr/bin/python3 (Debian python3-torch); prints one JSON object.
-import gzip, json, resource, struct, sys, time
+# A trailing --profile adds torch.autograd.profiler's busiest ops per step (resnet8, lenet).
+import gzip, json, os, struct, sys, time
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+PROFILE = "--profile" in sys.argv
+if PROFILE:
+    sys.argv.remove("--profile")
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 torch.manual_seed(0)
+
+
+def profile_of(step, steps=10):
+    """The ops with the most self CPU time over `steps` calls of step(), in ms per step."""
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(steps):
+            step()
+    rows = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:12]
+    return {e.key: round(e.self_cpu_time_total / 1000 / steps, 3) for e in rows}
+
+
+def peak_rss_mb():
+    """Peak RSS of this process (VmHWM). Not ru_maxrss: Linux carries the forking parent's peak across exec."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+
+
+def rss_mb():
+    """Resident set size now (not the peak), from /proc/self/statm."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 class Block(nn.Module):
@@ -73,6 +98,68 @@ class Generator(nn.Module):
         return torch.tanh(self.out(F.relu(self.dec2(F.relu(self.dec1(x))))))
 
 
+def instance_norm(x):
+    # Per sample and channel over the spatial positions, no affine parameters (the zoo's instanceNorm).
+    return F.instance_norm(x, eps=1e-5)
+
+
+class DoubleConv(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
+
+    def forward(self, x):
+        return F.relu(instance_norm(self.conv2(F.relu(instance_norm(self.conv1(x))))))
+
+
+class UNetSmall(nn.Module):
+    """The zoo's unet-small (ngf 32, depth 3): double 3x3 conv + instance norm + ReLU per level, max-pool
+    down, 2x2 stride-2 transposed convs up concatenated with the encoder features, 1x1 conv, tanh."""
+
+    def __init__(self, cin=3, cout=3, ngf=32, depth=3):
+        super().__init__()
+        self.depth = depth
+        self.enc = nn.ModuleList([DoubleConv(cin, ngf)] + [DoubleConv(ngf * 2 ** (i - 1), ngf * 2**i) for i in range(1, depth + 1)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(ngf * 2 ** (i + 1), ngf * 2**i, 2, 2) for i in range(depth)])
+        self.dec = nn.ModuleList([DoubleConv(ngf * 2 ** (i + 1), ngf * 2**i) for i in range(depth)])
+        self.head = nn.Conv2d(ngf, cout, 1)
+
+    def forward(self, x):
+        skips = [self.enc[0](x)]
+        for i in range(1, self.depth + 1):
+            skips.append(self.enc[i](F.max_pool2d(skips[-1], 2)))
+        h = skips[self.depth]
+        for i in range(self.depth - 1, -1, -1):
+            h = self.dec[i](torch.cat([self.up[i](h), skips[i]], 1))
+        return torch.tanh(self.head(h))
+
+
+class PatchGAN(nn.Module):
+    """The zoo's patchgan (ndf 64, 3 layers): 4x4 convs, instance norm after the first, LeakyReLU 0.2."""
+
+    def __init__(self, cin=6, ndf=64, layers=3):
+        super().__init__()
+        self.conv0 = nn.Conv2d(cin, ndf, 4, 2, 1)
+        convs, c = [], ndf
+        for i in range(1, layers + 1):
+            out = ndf * min(2**i, 8)
+            convs.append(nn.Conv2d(c, out, 4, 2 if i < layers else 1, 1))
+            c = out
+        self.convs = nn.ModuleList(convs)
+        self.head = nn.Conv2d(c, 1, 4, 1, 1)
+
+    def forward(self, x):
+        h = F.leaky_relu(self.conv0(x), 0.2)
+        for conv in self.convs:
+            h = F.leaky_relu(instance_norm(conv(h)), 0.2)
+        return self.head(h)
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
 def median(v):
     s = sorted(v)
     n = len(s)
@@ -105,8 +192,100 @@ def resnet8(steps, warmup):
         opt.step()
         if i >= warmup:
             times.append(1000 * (time.perf_counter() - t))
+    out = {"train_step_ms": median(times), "peak_rss_mb": peak_rss_mb()}
+    if PROFILE:
+        def step():
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        out["profile_ms_per_step"] = profile_of(step)
     model.eval()
-    return {"train_step_ms": median(times), "inference_ms": median_inference_ms(model, x, steps, warmup), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out["inference_ms"] = median_inference_ms(model, x, steps, warmup)
+    return out
+
+
+def read_images(path, count, shape):
+    """uint8 images [count, *shape] then uint8 labels [count], as the .mjs writes them."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    size = count * int(np.prod(shape))
+    return raw[:size].reshape((count, *shape)), raw[size : size + count].astype(np.int64)
+
+
+def classifier_epochs(model, opt, x, y, epochs, batch, on_epoch=None):
+    """Epochs over (x, y) in a fresh random order each, the last partial batch dropped; seconds per epoch."""
+    g = torch.Generator().manual_seed(0)
+    seconds = []
+    for e in range(epochs):
+        model.train()
+        t = time.perf_counter()
+        order = torch.randperm(len(x), generator=g)
+        for s in range(len(x) // batch):
+            b = order[s * batch : (s + 1) * batch]
+            opt.zero_grad()
+            F.cross_entropy(model(x[b]), y[b]).backward()
+            opt.step()
+        seconds.append(time.perf_counter() - t)
+        if on_epoch:
+            on_epoch(e)
+    return seconds
+
+
+def normalized(images, mean, std):
+    x = images.astype(np.float32) / 255
+    m = np.array(mean, dtype=np.float32).reshape(1, -1, 1, 1)
+    s = np.array(std, dtype=np.float32).reshape(1, -1, 1, 1)
+    return torch.from_numpy((x - m) / s)
+
+
+def resnet8_epoch(path, count, epochs, mean, std):
+    images, labels = read_images(path, count, (3, 32, 32))
+    x, y = normalized(images, mean, std), torch.from_numpy(labels)
+    model = ResNet8()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return {"epoch_seconds": classifier_epochs(model, opt, x, y, epochs, 64)}
+
+
+def memory(path, count, epochs, mean, std):
+    """ResNet-8 for `epochs` epochs on a small set: RSS after each epoch and the peak."""
+    images, labels = read_images(path, count, (3, 32, 32))
+    x, y = normalized(images, mean, std), torch.from_numpy(labels)
+    model = ResNet8()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rss = []
+    classifier_epochs(model, opt, x, y, epochs, 64, on_epoch=lambda e: rss.append(rss_mb()))
+    return {"rss_mb_per_epoch": rss, "peak_rss_mb": peak_rss_mb()}
+
+
+def pix2pix(steps, warmup):
+    """One loop step: D on the real and the fake pair (BCE), then G on GAN loss + 100 L1; Adam 2e-4, beta1 0.5."""
+    G, D = UNetSmall(), PatchGAN()
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    x = torch.rand(16, 3, 32, 32) * 2 - 1
+    y = torch.rand(16, 3, 32, 32) * 2 - 1
+    bce = nn.BCEWithLogitsLoss()
+    times = []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        fake = G(x)
+        for p in D.parameters():
+            p.requires_grad_(True)
+        opt_d.zero_grad()
+        real_score = D(torch.cat([x, y], 1))
+        fake_score = D(torch.cat([x, fake.detach()], 1))
+        d_loss = 0.5 * (bce(real_score, torch.ones_like(real_score)) + bce(fake_score, torch.zeros_like(fake_score)))
+        d_loss.backward()
+        opt_d.step()
+        for p in D.parameters():
+            p.requires_grad_(False)
+        opt_g.zero_grad()
+        score = D(torch.cat([x, fake], 1))
+        g_loss = bce(score, torch.ones_like(score)) + 100 * (fake - y).abs().mean()
+        g_loss.backward()
+        opt_g.step()
+        if i >= warmup:
+            times.append(1000 * (time.perf_counter() - t))
+    return {"step_ms": median(times), "generator_params": count(G), "discriminator_params": count(D)}
 
 
 def generator(steps, warmup):
@@ -160,7 +339,19 @@ def lenet(folder, epochs):
     model.eval()
     with torch.no_grad():
         acc = (model(xte).argmax(1) == yte).float().mean().item()
-    return {"test_accuracy": acc, "epoch_seconds": epoch_s}
+    out = {"test_accuracy": acc, "epoch_seconds": epoch_s}
+    if PROFILE:
+        model.train()
+        order = torch.randperm(len(xtr), generator=g)
+        batches = iter([order[s * 64 : (s + 1) * 64] for s in range(len(xtr) // 64)])
+
+        def step():
+            b = next(batches)
+            opt.zero_grad()
+            F.cross_entropy(model(xtr[b]), ytr[b]).backward()
+            opt.step()
+        out["profile_ms_per_step"] = profile_of(step, 50)
+    return out
 
 
 if __name__ == "__main__":
@@ -169,5 +360,12 @@ if __name__ == "__main__":
         print(json.dumps(resnet8(int(sys.argv[3]), int(sys.argv[4]))))
     elif what == "generator":
         print(json.dumps(generator(int(sys.argv[3]), int(sys.argv[4]))))
+    elif what == "pix2pix":
+        print(json.dumps(pix2pix(int(sys.argv[3]), int(sys.argv[4]))))
+    elif what in ("resnet8_epoch", "memory"):
+        path, n, epochs = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        norm = json.loads(sys.argv[6])
+        fn = resnet8_epoch if what == "resnet8_epoch" else memory
+        print(json.dumps(fn(path, n, epochs, norm["mean"], norm["std"])))
     else:
         print(json.dumps(lenet(sys.argv[3], int(sys.argv[4]))))

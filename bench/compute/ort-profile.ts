@@ -1,7 +1,7 @@
 // Where the time of a compiled training step goes inside onnxruntime: the zoo model's training graph
 // (forward + gradients, as TrainStep compiles it) run with onnxruntime's own profiler, its per-node
 // kernel times summed by op type and split into forward and backward nodes.
-// Run: npx tsx bench/compute/ort-profile.ts [resnet8|lenet5] [steps] [threads] [--nodes N] [--level all|extended|basic]
+// Run: npx tsx bench/compute/ort-profile.ts [resnet8|lenet5|pix2pix-d|pix2pix-g] [steps] [threads] [--nodes N] [--level all|extended|basic]
 //      [--no-nchwc] (plain Conv nodes, as before the NCHWc rewrite) [--dw conv|batched-matmul|shifted-matmul]
 
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { grad } from '../../src/compute/autodiff/grad.ts';
-import { GraphBuilder } from '../../src/compute/graph/graph-builder.ts';
+import { GraphBuilder, type Tensor } from '../../src/compute/graph/graph-builder.ts';
 import * as F from '../../src/compute/graph/ops/index.ts';
 import { buildModelGraph, createZooModel } from '../../src/compute/model/model.ts';
 import { encodeModel } from '../../src/compute/onnx/model.ts';
@@ -22,29 +22,58 @@ const flag = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
-const which = positional[0] === 'lenet5' ? 'lenet5' : 'resnet8';
+const which = positional[0] ?? 'resnet8';
 const steps = Number(positional[1] ?? 20);
 const threads = Number(positional[2] ?? 2);
 const topNodes = Number(flag('nodes', '25'));
 const level = flag('level', 'all') as 'all' | 'extended' | 'basic';
 
-const [c, h, w] = which === 'lenet5' ? [1, 28, 28] : [3, 32, 32];
-const batch = 64;
-const data = { shape: [c, h, w] as [number, number, number], classes: Array.from({ length: 10 }, (_, i) => String(i)), normalize: { mean: [0], std: [1] } };
-const model = createZooModel(data, { architecture: which, seed: 0 });
+let s = 1;
+const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+const random = (shape: number[]) => toOrt({ dtype: 'float32', shape, values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1) });
 const g = new GraphBuilder({ training: true });
-const { logits } = buildModelGraph(model, g, { batch, training: true });
-const labels = g.input('labels', [batch], 'int64');
-const loss = F.crossEntropy(logits, labels);
+const batchFeeds: Record<string, ort.Tensor> = {};
+let loss: Tensor;
+let params: string[];
+if (which === 'pix2pix-d' || which === 'pix2pix-g') {
+  // The bench's pix2pix pair at 32x32, batch 16: the D step or the G step.
+  const batch = 16;
+  const norm = { mean: [0.5], std: [0.5] };
+  const generator = createZooModel({ shape: [3, 32, 32], classes: [], normalize: norm, task: 'paired', targetShape: [3, 32, 32] }, { architecture: 'unet-small', seed: 0 });
+  const discriminator = createZooModel({ shape: [6, 32, 32], classes: [], normalize: norm, task: 'classify' }, { architecture: 'patchgan', seed: 1 });
+  const input = g.input('input', [batch, 3, 32, 32]);
+  const target = g.input('target', [batch, 3, 32, 32]);
+  const fake = buildModelGraph(generator, g, { batch, training: true, input, scope: 'G' }).logits;
+  const dReal = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, target], 1), scope: 'D' }).logits;
+  const dFake = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, fake], 1), scope: 'D', reuse: true }).logits;
+  const ones = F.full(g, dReal.shape, 1);
+  loss =
+    which === 'pix2pix-d'
+      ? F.mul(F.add(F.bceWithLogits(dReal, ones), F.bceWithLogits(dFake, F.full(g, dReal.shape, 0))), 0.5)
+      : F.add(F.bceWithLogits(dFake, ones), F.mul(F.l1Loss(fake, target), 100));
+  params = [...g.params.keys()].filter((n) => n.startsWith(which === 'pix2pix-d' ? 'D/' : 'G/'));
+  batchFeeds.input = random([batch, 3, 32, 32]);
+  batchFeeds.target = random([batch, 3, 32, 32]);
+} else {
+  const [c, h, w] = which === 'lenet5' ? [1, 28, 28] : [3, 32, 32];
+  const batch = 64;
+  const data = { shape: [c, h, w] as [number, number, number], classes: Array.from({ length: 10 }, (_, i) => String(i)), normalize: { mean: [0], std: [1] } };
+  const model = createZooModel(data, { architecture: which as 'resnet8', seed: 0 });
+  const { logits } = buildModelGraph(model, g, { batch, training: true });
+  const labels = g.input('labels', [batch], 'int64');
+  loss = F.crossEntropy(logits, labels);
+  params = [...g.params.keys()];
+  batchFeeds.input = random([batch, c, h, w]);
+  batchFeeds.labels = toOrt({ dtype: 'int64', shape: [batch], values: BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(rnd() * 10))) });
+}
 const forwardNodes = new Set(g.nodes.map((n) => n.name));
-const params = [...g.params.keys()];
 const grads = grad(
   g,
   loss,
   params.map((p) => g.tensor(p)),
   process.argv.includes('--dw') ? { convWeightGrad: flag('dw', 'auto') as never } : {},
 );
-const outputs: Record<string, (typeof grads)[number]> = { loss };
+const outputs: Record<string, Tensor> = { loss };
 params.forEach((p, i) => (outputs[`grad:${p}`] = grads[i]!));
 for (const [b, t] of g.bufferUpdates) outputs[`buffer:${b}`] = t;
 const plain = g.toModel({ outputs, state: 'inputs' });
@@ -61,15 +90,11 @@ const session = await ort.InferenceSession.create(encodeModel(onnx), {
   enableProfiling: true,
   profileFilePrefix: path.join(dir, 'step'),
 });
-let s = 1;
-const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-const feeds: Record<string, ort.Tensor> = {};
+const feeds: Record<string, ort.Tensor> = { ...batchFeeds };
 for (const name of session.inputNames) {
   const p = g.params.get(name) ?? g.buffers.get(name);
   if (p) feeds[name] = toOrt({ dtype: p.dtype, shape: p.shape, values: p.initial });
 }
-feeds.input = toOrt({ dtype: 'float32', shape: [batch, c, h, w], values: Float32Array.from({ length: batch * c * h * w }, () => rnd() * 2 - 1) });
-feeds.labels = toOrt({ dtype: 'int64', shape: [batch], values: BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(rnd() * 10))) });
 const wall: number[] = [];
 for (let i = 0; i < steps + 3; i++) {
   const t = performance.now();
@@ -102,7 +127,7 @@ for (const e of counted) {
   const node = e.name.slice(0, -'_kernel_time'.length);
   const op = e.args?.op_name ?? '?';
   // Fused nodes keep the name of the first node they absorbed, followed by a suffix.
-  const base = node.replace(/_(token|fused|nchwc)_?\d*$/i, '');
+  const base = node.split('/')[0]!.replace(/_(token|fused)_?\d*$/i, '');
   const fwd = forwardNodes.has(node) || forwardNodes.has(base);
   const r = byOp.get(op) ?? { fwd: 0, bwd: 0, count: 0 };
   if (fwd) r.fwd += e.dur;
@@ -128,7 +153,7 @@ console.log(
   JSON.stringify(
     {
       model: which,
-      batch,
+      batch: batchFeeds.input!.dims[0],
       threads,
       level,
       steps: runsCounted,

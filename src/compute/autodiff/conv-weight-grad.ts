@@ -45,6 +45,21 @@ export function convWeightGradByConv(x: Tensor, dy: Tensor, kernel: readonly num
   return transpose(w, [1, 0, ...kernel.map((_, i) => i + 2)]);
 }
 
+/**
+ * sum_n a[n] @ b[n]^T for a [N, M, L], b [N, K, L]. Per-sample products summed over the batch when
+ * the [M, K] result is small next to the operands (onnxruntime fuses the transpose into the MatMul);
+ * when it is larger (big weights at small spatial sizes, a PatchGAN's 256->512 4x4 layer at 4x4:
+ * [16, 512, 4096] per-sample products, 35 ms of ReduceSum), the batch goes into the contraction
+ * instead: one [M, N*L] @ [N*L, K] after moving the batch axis next to L.
+ */
+function batchSummedProduct(a: Tensor, b: Tensor): Tensor {
+  const [n, m, l] = [a.shape[0]!, a.shape[1]!, a.shape[2]!];
+  const k = b.shape[1]!;
+  if (m * k <= (m + k) * l) return sum(matmul(a, transpose(b, [0, 2, 1])), [0]);
+  const flat = (t: Tensor, rows: number) => reshape(transpose(t, [1, 0, 2]), [rows, n * l]);
+  return matmul(flat(a, m), transpose(flat(b, k), [1, 0]));
+}
+
 /** Patches of the padded input, [N, C*K, Ho*Wo] with (c, k) c-major: im2col by strided slices. */
 function patchesOf(x: Tensor, kernel: readonly number[], outSize: readonly number[], geo: ConvGeometry): Tensor {
   const [n, c] = [x.shape[0]!, x.shape[1]!];
@@ -71,8 +86,7 @@ export function convWeightGradByBatchedMatmul(x: Tensor, dy: Tensor, kernel: rea
   const [n, c] = [x.shape[0]!, x.shape[1]!];
   const [o, ho, wo] = [dy.shape[1]!, dy.shape[2]!, dy.shape[3]!];
   const cols = patchesOf(x, kernel, [ho, wo], geo);
-  const perSample = matmul(reshape(dy, [n, o, ho * wo]), transpose(cols, [0, 2, 1]));
-  return reshape(sum(perSample, [0]), [o, c, kernel[0]!, kernel[1]!]);
+  return reshape(batchSummedProduct(reshape(dy, [n, o, ho * wo]), cols), [o, c, kernel[0]!, kernel[1]!]);
 }
 
 /**
@@ -114,7 +128,7 @@ export function convWeightGradByShiftedMatmul(x: Tensor, dy: Tensor, kernel: rea
   for (let q = 0; q < shifts; q++) placed.push(q === 0 && shifts === 1 ? dyFlat : pad(dyFlat, [0, 0, q * wo, 0, 0, (t - ho - q) * wo]));
   const dys = shifts === 1 ? placed[0]! : concat(placed, 1);
   // [Q * O, G * C] = sum over the batch of dys[n] @ xs[n]^T, laid out [Q, O, phases, kw, C].
-  const all = reshape(sum(matmul(dys, transpose(xs, [0, 2, 1])), [0]), [shifts, o, phases.length, kw, c]);
+  const all = reshape(batchSummedProduct(dys, xs), [shifts, o, phases.length, kw, c]);
   // Kernel row a is (shift q(a), phase r(a)); with stride 1 they are simply q = a, one phase.
   let byRow: Tensor;
   if (phases.length === 1 && shifts === kh) byRow = reshape(all, [kh, o, kw, c]);
@@ -138,24 +152,38 @@ export type ConvWeightGradLowering = 'auto' | 'conv' | 'batched-matmul' | 'shift
  */
 export const MAX_PATCH_BYTES = 256 * 1024 * 1024;
 
-/** Bytes of the two matrices the shifted-matmul lowering builds (input planes and placed output gradients). */
-function shiftedMatmulBytes(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry): number {
+/** Values per sample of the two matrices the shifted-matmul lowering builds (input planes, placed gradients). */
+function shiftedMatmulValues(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry): number {
   const [kh, kw] = [kernel[0]!, kernel[1]!];
   const [sh, dh] = [geo.strides[0]!, geo.dilations[0]!];
   const rows = Array.from({ length: kh }, (_, a) => a);
   const phases = new Set(rows.map((a) => (a * dh) % sh)).size;
   const shifts = Math.max(...rows.map((a) => Math.floor((a * dh) / sh))) + 1;
   const t = dy.shape[2]! + shifts - 1;
-  const plane = x.shape[0]! * t * dy.shape[3]!;
-  return 4 * plane * (phases * kw * x.shape[1]! + shifts * dy.shape[1]!);
+  return t * dy.shape[3]! * (phases * kw * x.shape[1]! + shifts * dy.shape[1]!);
 }
 
-/** The weight gradient with the requested lowering; 'auto' picks the measured-faster one that applies. */
+/** Values per sample of the im2col patches of the batched-matmul lowering. */
+function patchValues(x: Tensor, dy: Tensor, kernel: readonly number[]): number {
+  return x.shape[1]! * kernel.reduce((p, k) => p * k, 1) * dy.shape.slice(2).reduce((p, d) => p * d, 1);
+}
+
+/**
+ * The weight gradient with the requested lowering. 'auto' (2-D, group 1): of the two MatMul forms the
+ * one that copies fewer values, which is the shifted form when output channels are few next to input
+ * channels times kernel area (ResNet's 16-64 channel 3x3 layers) and im2col when the input has 1-3
+ * channels (a first layer: LeNet-5's conv1 took 1.3 ms per step shifted, about half that as im2col);
+ * the conv form for groups, other ranks and matrices over MAX_PATCH_BYTES.
+ */
 export function convWeightGrad(x: Tensor, dy: Tensor, kernel: readonly number[], geo: ConvGeometry, lowering: ConvWeightGradLowering = 'auto'): Tensor {
   if (lowering === 'shifted-matmul') return convWeightGradByShiftedMatmul(x, dy, kernel, geo);
   if (lowering === 'batched-matmul') return convWeightGradByBatchedMatmul(x, dy, kernel, geo);
   if (lowering === 'conv') return convWeightGradByConv(x, dy, kernel, geo);
-  const matmulApplies = x.rank === 4 && geo.group === 1;
-  if (matmulApplies && shiftedMatmulBytes(x, dy, kernel, geo) <= MAX_PATCH_BYTES) return convWeightGradByShiftedMatmul(x, dy, kernel, geo);
+  if (x.rank !== 4 || geo.group !== 1) return convWeightGradByConv(x, dy, kernel, geo);
+  const shifted = shiftedMatmulValues(x, dy, kernel, geo);
+  const patches = patchValues(x, dy, kernel);
+  const n = x.shape[0]!;
+  if (shifted <= patches && shifted * n * 4 <= MAX_PATCH_BYTES) return convWeightGradByShiftedMatmul(x, dy, kernel, geo);
+  if (patches * n * 4 <= MAX_PATCH_BYTES) return convWeightGradByBatchedMatmul(x, dy, kernel, geo);
   return convWeightGradByConv(x, dy, kernel, geo);
 }

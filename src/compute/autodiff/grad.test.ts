@@ -203,6 +203,8 @@ describe('gradient rules (finite differences, float64 reference)', () => {
       { name: 'groups 2', x: [2, 4, 5, 5], w: [6, 2, 3, 3], geo: { groups: 2, padding: 1 }, bias: true },
       { name: 'depthwise stride 2', x: [2, 3, 6, 6], w: [3, 1, 3, 3], geo: { groups: 3, padding: 1, stride: 2 }, bias: true },
       { name: '1x1', x: [2, 3, 4, 4], w: [5, 3, 1, 1], geo: {}, bias: true },
+      // More weights than positions: the MatMul lowerings put the batch into the contraction.
+      { name: 'few positions, many channels', x: [2, 12, 2, 2], w: [10, 12, 3, 3], geo: { padding: 1 }, bias: false },
     ];
     const pair = (v: number | readonly [number, number] | undefined, d: number): [number, number] =>
       v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
@@ -211,8 +213,8 @@ describe('gradient rules (finite differences, float64 reference)', () => {
       (['conv', 'batched-matmul', 'shifted-matmul'] as const)
         .filter((weight) => weight === 'conv' || (c.geo.groups ?? 1) === 1)
         .flatMap((weight) =>
-          (['conv-transpose', 'flipped-conv'] as const)
-            .filter((input) => input === 'conv-transpose' || c.geo.stride === undefined)
+          (['conv-transpose', 'flipped-conv', 'matmul-col2im'] as const)
+            .filter((input) => input === 'conv-transpose' || (input === 'matmul-col2im' ? (c.geo.groups ?? 1) === 1 : c.geo.stride === undefined))
             .map((input) => ({ c, weight, input })),
         ),
     );

@@ -17,12 +17,13 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { label: 'NCHWc input, 3x3, pad 1', x: [2, 16, 9, 7], w: [32, 16, 3, 3], bias: false, padding: 1 },
-  { label: 'NCHW input (3 channels), bias', x: [3, 3, 8, 8], w: [16, 3, 3, 3], bias: true, padding: 1 },
-  { label: 'NCHW input (1 channel), 5x5', x: [2, 1, 12, 12], w: [16, 1, 5, 5], bias: true, padding: 2 },
-  { label: 'stride 2, 1x1', x: [2, 32, 8, 8], w: [16, 32, 1, 1], bias: false, stride: 2 },
-  { label: 'stride 2, 3x3, 6 -> 32 channels', x: [2, 6, 11, 11], w: [32, 6, 3, 3], bias: true, stride: 2, padding: 1 },
-  { label: 'dilation 2', x: [1, 16, 10, 10], w: [16, 16, 3, 3], bias: false, dilation: 2, padding: 2 },
+  // At least MIN_POSITIONS (1024) output positions each, so the rewrite applies.
+  { label: 'NCHWc input, 3x3, pad 1', x: [4, 16, 16, 18], w: [32, 16, 3, 3], bias: false, padding: 1 },
+  { label: 'NCHW input (3 channels), bias', x: [4, 3, 16, 16], w: [16, 3, 3, 3], bias: true, padding: 1 },
+  { label: 'NCHW input (1 channel), 5x5', x: [4, 1, 16, 16], w: [16, 1, 5, 5], bias: true, padding: 2 },
+  { label: 'stride 2, 1x1', x: [4, 32, 32, 32], w: [16, 32, 1, 1], bias: false, stride: 2 },
+  { label: 'stride 2, 3x3, 6 -> 32 channels', x: [4, 6, 33, 33], w: [32, 6, 3, 3], bias: true, stride: 2, padding: 1 },
+  { label: 'dilation 2', x: [4, 16, 16, 16], w: [16, 16, 3, 3], bias: false, dilation: 2, padding: 2 },
 ];
 
 function random(shape: number[], rng: () => number): HostTensor {
@@ -56,6 +57,20 @@ describe('NCHWc rewrite of convolutions with fed weights', () => {
       expect(maxDiff, c.label).toBeLessThan(1e-4);
       await plain.release();
       await blocked.release();
+    }
+  });
+
+  it('keeps convolutions with few output positions or partial channel blocks', async () => {
+    const block = await nchwcBlockSize();
+    if (block === 0) return;
+    for (const [x, w] of [
+      [[1, 16, 8, 8], [16, 16, 3, 3]],
+      [[8, 16, 16, 16], [6, 16, 3, 3]],
+    ] as const) {
+      const g = new GraphBuilder({ training: false });
+      const y = F.conv2d(g.input('x', [...x]), g.input('w', [...w]), null, { padding: 1 });
+      const model = g.toModel({ outputs: { y } });
+      expect(rewriteConvsToNchwc(model, (n) => (g.has(n) ? g.tensor(n) : undefined), block)).toBe(model);
     }
   });
 });

@@ -46,6 +46,9 @@ export function nchwcBlockSize(): Promise<number> {
   return blockSize;
 }
 
+/** Output positions (batch x height x width) below which a convolution keeps the plain kernel. */
+export const MIN_POSITIONS = 1024;
+
 export interface ValueShape {
   shape: readonly number[];
   dtype: string;
@@ -68,7 +71,7 @@ const intAttr = (name: string, i: number): AttributeProto => ({ name, type: Attr
 /**
  * Rewrites every 2-D float Conv whose channels suit the blocked kernels into ReorderInput (when the
  * input has at least `block` channels), the NCHWc Conv with a reordered weight, and ReorderOutput.
- * Output channels must fill whole blocks.
+ * Output channels must fill whole blocks, and the output must have MIN_POSITIONS positions.
  * `valueOf` gives the static shape and dtype of a value; convolutions with unknown shapes are kept.
  */
 export function rewriteConvsToNchwc(model: ModelProto, valueOf: (name: string) => ValueShape | undefined, block: number): ModelProto {
@@ -101,22 +104,28 @@ export function rewriteConvsToNchwc(model: ModelProto, valueOf: (name: string) =
     }
     // Output channels padded to the block cost more than the blocked kernel saves (measured on
     // LeNet-5's 6-channel layers), as onnxruntime's own transformer also requires whole blocks.
-    if (o % block !== 0) {
+    // The weight reorder is a 6-D Transpose of the whole weight each run: with few output positions
+    // (a 256->512 4x4 layer at 3x3) it costs as much as the convolution saves.
+    const y = valueOf(node.output[0] ?? '');
+    const positions = y ? y.shape[0]! * y.shape.slice(2).reduce((p, d) => p * d, 1) : 0;
+    if (o % block !== 0 || positions < MIN_POSITIONS) {
       nodes.push(node);
       continue;
     }
+    // Value names unique per rewrite; node names keep the original's, so profiles still name the layer.
     const k = `nchwc${rewritten++}`;
+    const at = `${node.name}/nchwc`;
     const op = block;
     const oPad = o;
     let weight = node.input[1]!;
     let bias = node.input[2] || '';
     if (oPad !== o) {
       initializers.push(int64Tensor(`${k}_wpads`, [0, 0, 0, 0, oPad - o, 0, 0, 0]));
-      nodes.push({ name: `${k}_wpad`, opType: 'Pad', domain: '', input: [weight, `${k}_wpads`], output: [`${k}_wpadded`], attribute: [] });
+      nodes.push({ name: `${at}_wpad`, opType: 'Pad', domain: '', input: [weight, `${k}_wpads`], output: [`${k}_wpadded`], attribute: [] });
       weight = `${k}_wpadded`;
       if (bias) {
         initializers.push(int64Tensor(`${k}_bpads`, [0, oPad - o]));
-        nodes.push({ name: `${k}_bpad`, opType: 'Pad', domain: '', input: [bias, `${k}_bpads`], output: [`${k}_bpadded`], attribute: [] });
+        nodes.push({ name: `${at}_bpad`, opType: 'Pad', domain: '', input: [bias, `${k}_bpads`], output: [`${k}_bpadded`], attribute: [] });
         bias = `${k}_bpadded`;
       }
     }
@@ -125,9 +134,9 @@ export function rewriteConvsToNchwc(model: ModelProto, valueOf: (name: string) =
     const perm = nchwInput ? [0, 2, 3, 4, 1] : [0, 2, 4, 5, 3, 1];
     initializers.push(int64Tensor(`${k}_wblocked`, blocked), int64Tensor(`${k}_wshape`, [oPad, c, kh, kw]));
     nodes.push(
-      { name: `${k}_wsplit`, opType: 'Reshape', domain: '', input: [weight, `${k}_wblocked`], output: [`${k}_w6`], attribute: [] },
-      { name: `${k}_wperm`, opType: 'Transpose', domain: '', input: [`${k}_w6`], output: [`${k}_w6t`], attribute: [{ name: 'perm', type: AttributeType.INTS, ints: perm }] },
-      { name: `${k}_wjoin`, opType: 'Reshape', domain: '', input: [`${k}_w6t`, `${k}_wshape`], output: [`${k}_w`], attribute: [] },
+      { name: `${at}_wsplit`, opType: 'Reshape', domain: '', input: [weight, `${k}_wblocked`], output: [`${k}_w6`], attribute: [] },
+      { name: `${at}_wperm`, opType: 'Transpose', domain: '', input: [`${k}_w6`], output: [`${k}_w6t`], attribute: [{ name: 'perm', type: AttributeType.INTS, ints: perm }] },
+      { name: `${at}_wjoin`, opType: 'Reshape', domain: '', input: [`${k}_w6t`, `${k}_wshape`], output: [`${k}_w`], attribute: [] },
     );
     let input = node.input[0]!;
     if (!nchwInput) {
@@ -135,14 +144,14 @@ export function rewriteConvsToNchwc(model: ModelProto, valueOf: (name: string) =
       if (!r) {
         r = `${k}_x`;
         reorderedInputs.set(input, r);
-        nodes.push({ name: `${k}_reorder_in`, opType: 'ReorderInput', domain: NCHWC_DOMAIN, input: [input], output: [r], attribute: [] });
+        nodes.push({ name: `${at}_reorder_in`, opType: 'ReorderInput', domain: NCHWC_DOMAIN, input: [input], output: [r], attribute: [] });
       }
       input = r;
     }
     const attrs = node.attribute.filter((a) => ['kernel_shape', 'pads', 'strides', 'dilations', 'group'].includes(a.name));
     nodes.push(
-      { name: `${k}_conv`, opType: 'Conv', domain: NCHWC_DOMAIN, input: bias ? [input, `${k}_w`, bias] : [input, `${k}_w`], output: [`${k}_y`], attribute: attrs },
-      { name: `${k}_reorder_out`, opType: 'ReorderOutput', domain: NCHWC_DOMAIN, input: [`${k}_y`], output: [node.output[0]!], attribute: [intAttr('channels', o)] },
+      { name: `${at}_conv`, opType: 'Conv', domain: NCHWC_DOMAIN, input: bias ? [input, `${k}_w`, bias] : [input, `${k}_w`], output: [`${k}_y`], attribute: attrs },
+      { name: `${at}_reorder_out`, opType: 'ReorderOutput', domain: NCHWC_DOMAIN, input: [`${k}_y`], output: [node.output[0]!], attribute: [intAttr('channels', o)] },
     );
   }
   if (rewritten === 0) return model;

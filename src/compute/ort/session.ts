@@ -25,6 +25,8 @@ export interface SessionOptions {
    * on onnxruntime's blocked NCHWc kernels (see nchwc.ts). Default true.
    */
   nchwc?: boolean;
+  /** Whether idle intra-op threads spin waiting for work (onnxruntime's default, true). */
+  spinning?: boolean;
 }
 
 const cache = new Map<string, Promise<ort.InferenceSession>>();
@@ -40,6 +42,7 @@ export async function createSession(model: ModelProto | Uint8Array, options: Ses
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: options.optimizationLevel ?? 'all',
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
 }
 
@@ -47,7 +50,7 @@ export async function createSession(model: ModelProto | Uint8Array, options: Ses
 export function cachedSession(model: ModelProto, options: SessionOptions = {}): { key: string; session: Promise<ort.InferenceSession> } {
   const bytes = encodeModel(model);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const key = `${hash}|${options.intraOpThreads ?? defaultThreads()}|${options.optimizationLevel ?? 'all'}`;
+  const key = `${hash}|${options.intraOpThreads ?? defaultThreads()}|${options.optimizationLevel ?? 'all'}|${options.spinning ?? true}`;
   let session = cache.get(key);
   if (!session) {
     session = createSession(bytes, options);
