@@ -14,6 +14,7 @@ import { Toasts } from './components/toasts';
 import { Toolbar } from './components/toolbar';
 import { ShortcutsHelp, undoFromMenu, useEditingShortcuts } from './components/editing-shortcuts';
 import { ExamplesGallery } from './components/examples-gallery';
+import { ImageViewer } from './components/image-viewer';
 import { RecoveryBanner } from './components/recovery-banner';
 import { useAutosave } from './hooks/use-autosave';
 import { useFileDrop } from './hooks/use-file-drop';
@@ -115,6 +116,7 @@ function Editor({ api }: { api: RendererApiClient }) {
         <Toasts />
         <ShortcutsHelp />
         <ExamplesGallery />
+        <ImageViewer />
       </div>
     </EditorActionsContext.Provider>
   );

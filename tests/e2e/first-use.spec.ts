@@ -165,3 +165,38 @@ test('an opened example is labelled as a copy, not with the example file', async
   await expect(page.getByTestId('graph-file')).toHaveText(/^Not saved yet: a copy of the example inspect-fashion-mnist\.condense\.json/);
   await expect(page.getByTestId('inspector-graph')).not.toContainText(path.join('resources', 'examples'));
 });
+
+//   data (generated) ──> inspect (sample grid, histogram)
+test('results on a node are a bounded preview; a click opens the full image; the minimap and toasts leave the nodes alone', async ({ page }) => {
+  const text = testGraphText('Preview', [{ ...tinyData(0), params: { ...tinyData(Date.now() % 100_000).params, classes: 6, trainCount: 60, size: 28 } }, { id: 'inspect', type: 'condense.data.inspect', params: { samples: 8 } }], [
+    'data.train->inspect.dataset',
+  ]);
+  await openThroughPicker(page, 'preview.condense.json', text);
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-result', 'succeeded');
+  const preview = page.getByTestId('node-image-inspect');
+  await expect(preview).toBeVisible();
+  const zoom = await page.locator('.react-flow__viewport').evaluate((el) => new DOMMatrix(getComputedStyle(el).transform).a);
+  const previewBox = (await preview.boundingBox())!;
+  expect(previewBox.height / zoom).toBeLessThanOrEqual(120.5);
+  const results = (await page.getByTestId('node-inspect').locator('.node-run').boundingBox())!;
+  expect(results.height / zoom).toBeLessThanOrEqual(300.5);
+
+  await page.getByTestId('node-image-open-inspect').click();
+  await expect(page.getByTestId('image-viewer')).toBeVisible();
+  const full = (await page.getByTestId('image-viewer-image').boundingBox())!;
+  expect(full.width).toBeGreaterThan(previewBox.width * 2);
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('image-viewer')).toHaveCount(0);
+
+  // A fitted graph keeps its ports clear of the minimap; a toast does not sit on the minimap either.
+  await page.getByTestId('canvas').locator('.react-flow__controls-fitview').click();
+  const minimap = (await page.locator('.react-flow__minimap').boundingBox())!;
+  const apart = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+    a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+  for (const port of await page.locator('.react-flow__handle').all()) expect(apart((await port.boundingBox())!, minimap)).toBe(true);
+  await dragWire(page, handle(page, 'inspect', 'out', 'report'), handle(page, 'inspect', 'in', 'dataset'));
+  const toast = page.getByTestId('toast').first();
+  await expect(toast).toBeVisible();
+  expect(apart((await toast.boundingBox())!, minimap)).toBe(true);
+});

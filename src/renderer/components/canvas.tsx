@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
+  type FitViewOptions,
   Controls,
   MiniMap,
   ReactFlow,
@@ -39,6 +40,14 @@ export const NODE_TYPE_MIME = 'application/x-condense-node-type';
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 
+/**
+ * Room kept around a fitted graph: the minimap (180 x 120 in the bottom-right corner, styles.css) must not
+ * sit on the nodes' ports, so that side gets its width and height as padding.
+ */
+function fitPadding(minimap: boolean): NonNullable<FitViewOptions['padding']> {
+  return minimap ? { top: '40px', left: '40px', right: '220px', bottom: '150px' } as const : { top: '40px', left: '40px', right: '40px', bottom: '40px' } as const;
+}
+
 export function Canvas() {
   const actions = useActions();
   const graph = useDocument((s) => s.graph);
@@ -71,9 +80,9 @@ export function Canvas() {
     if (framed.current === generation || (!initialized && graph.nodes.length > 0)) return;
     framed.current = generation;
     const v = graph.ui.viewport;
-    if (graph.nodes.length > 0 && v.x === 0 && v.y === 0 && v.zoom === 1) void flow.fitView({ padding: 0.15, maxZoom: 1 });
+    if (graph.nodes.length > 0 && v.x === 0 && v.y === 0 && v.zoom === 1) void flow.fitView({ padding: fitPadding(minimap), maxZoom: 1 });
     else void flow.setViewport(v);
-  }, [generation, initialized, graph, flow]);
+  }, [generation, initialized, graph, flow, minimap]);
 
   const onNodesChange = useCallback(
     (all: NodeChange<Node>[]) => {
@@ -214,7 +223,7 @@ export function Canvas() {
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} color="#d5d9e0" />
-        <Controls showInteractive={false} fitViewOptions={{ padding: 0.15, maxZoom: 1 }} />
+        <Controls showInteractive={false} fitViewOptions={{ padding: fitPadding(minimap), maxZoom: 1 }} />
         <CanvasTools />
         {minimap ? (
           <MiniMap

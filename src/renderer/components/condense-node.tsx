@@ -14,6 +14,7 @@ import { useDocument } from '../store/document-store';
 import { useRun } from '../store/run-store';
 import type { FlowNode } from './flow-nodes';
 import { ArtifactImage } from './artifact-image';
+import { useImageViewer } from './image-viewer';
 import { NodeBadges, NodeCachedMarker, NodeElapsed, NodeMetricTables, NodeSparklines } from './node-run-view';
 
 function PortRow({ nodeId, name, spec, side }: { nodeId: string; name: string; spec: PortSpec; side: 'in' | 'out' }) {
@@ -111,7 +112,7 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
           {run.error}
         </div>
       ) : null}
-      {run.status === 'skipped' && run.message ? <div className="node-message">{run.message}</div> : null}
+      {(run.status === 'skipped' || run.status === 'cancelled') && run.message ? <div className="node-message">{run.message}</div> : null}
       <NodeSparklines nodeId={id} />
       {facts.length > 0 ? (
         <ul className="node-facts" data-testid={`node-facts-${id}`}>
@@ -133,7 +134,16 @@ function RunDetails({ id, run }: { id: string; run: NodeRunState | undefined }) 
       <NodeBadges nodeId={id} />
       <NodeMetricTables nodeId={id} />
       {images.map((ref) => (
-        <ArtifactImage key={ref.sha256} artifact={ref} className="node-image" testId={`node-image-${id}`} />
+        <button
+          key={ref.sha256}
+          type="button"
+          className="node-image-button nodrag"
+          title={`${ref.name}: click for the full view`}
+          onClick={() => useImageViewer.getState().show(ref)}
+          data-testid={`node-image-open-${id}`}
+        >
+          <ArtifactImage artifact={ref} className="node-image" testId={`node-image-${id}`} />
+        </button>
       ))}
     </div>
   );

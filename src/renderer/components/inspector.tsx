@@ -13,6 +13,7 @@ import { useRun } from '../store/run-store';
 import { useDocument } from '../store/document-store';
 import { useUi } from '../store/ui-store';
 import { ArtifactImage } from './artifact-image';
+import { useImageViewer } from './image-viewer';
 import { MarkdownView } from './markdown-view';
 import { ParamInput } from './param-input';
 
@@ -89,7 +90,9 @@ function NodeOutputs({ nodeId }: { nodeId: string }) {
       ) : null}
       {images.map((ref) => (
         <figure key={ref.sha256}>
-          <ArtifactImage artifact={ref} className="output-image" />
+          <button type="button" className="output-image-button" title="Open the full view" onClick={() => useImageViewer.getState().show(ref)}>
+            <ArtifactImage artifact={ref} className="output-image" />
+          </button>
           <figcaption>{ref.name}</figcaption>
         </figure>
       ))}

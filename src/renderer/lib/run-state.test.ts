@@ -39,6 +39,20 @@ describe('run state', () => {
     expect(s.nodes.b.status).toBe('cancelled');
   });
 
+  it('shows nodes that Stop ended as cancelled, and nodes after a failure as skipped', () => {
+    const s = fold([
+      { type: 'run-started', runId: 'r1', at, nodeIds: ['train', 'eval', 'after'], cachedNodeIds: [] },
+      { type: 'node-started', runId: 'r1', nodeId: 'train', at },
+      { type: 'node-skipped', runId: 'r1', nodeId: 'eval', at, reason: 'run cancelled' },
+      { type: 'node-skipped', runId: 'r1', nodeId: 'train', at, reason: 'run cancelled (the node did not stop within 2 s; its worker was replaced)' },
+      { type: 'node-skipped', runId: 'r1', nodeId: 'after', at, reason: 'upstream node "broken" failed' },
+    ]);
+    expect(s.nodes.eval).toMatchObject({ status: 'cancelled', message: undefined });
+    expect(s.nodes.train).toMatchObject({ status: 'cancelled', message: 'the node did not stop within 2 s; its worker was replaced' });
+    expect(s.nodes.after).toMatchObject({ status: 'skipped', message: 'upstream node "broken" failed' });
+    expect(s.log.map((l) => l.text).slice(-3)).toEqual(['cancelled', 'cancelled (the node did not stop within 2 s; its worker was replaced)', 'skipped: upstream node "broken" failed']);
+  });
+
   it('ignores events of other runs and folds bursts of progress into one log line', () => {
     const s = fold([
       { type: 'run-started', runId: 'r1', at, nodeIds: ['a'], cachedNodeIds: [] },

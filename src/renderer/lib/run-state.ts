@@ -73,7 +73,7 @@ function logLine(event: RunEvent): LogEntry {
     case 'node-failed':
       return { ...base, level: 'error', text: `failed: ${event.error}` };
     case 'node-skipped':
-      return { ...base, level: 'warn', text: `skipped: ${event.reason}` };
+      return { ...base, level: 'warn', text: isCancellation(event.reason) ? event.reason.replace(/^run cancelled/, 'cancelled') : `skipped: ${event.reason}` };
     case 'run-finished':
       return {
         ...base,
@@ -81,6 +81,17 @@ function logLine(event: RunEvent): LogEntry {
         text: `run ${event.status} in ${formatMs(event.ms)}: ${event.counts.ran} ran, ${event.counts.cached} cached, ${event.counts.failed} failed, ${event.counts.skipped} skipped`,
       };
   }
+}
+
+/** The engine's reason for a node that Stop ended: `run cancelled`, or `run cancelled (...)` with why. */
+function isCancellation(reason: string): boolean {
+  return reason === 'run cancelled' || reason.startsWith('run cancelled (');
+}
+
+/** What a cancellation reason adds to "cancelled", if anything. */
+function cancelDetail(reason: string): string | undefined {
+  const detail = reason.slice('run cancelled'.length).trim().replace(/^\((.*)\)$/, '$1');
+  return detail || undefined;
 }
 
 export function formatNumber(value: number): string {
@@ -141,7 +152,13 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
     case 'node-failed':
       return { ...state, log, nodes: patchNode(state, event.nodeId, { status: 'failed', ms: event.ms, error: event.error, fraction: undefined }) };
     case 'node-skipped':
-      return { ...state, log, nodes: patchNode(state, event.nodeId, { status: 'skipped', message: event.reason }) };
+      // Stop skips what was running or waiting with "run cancelled" (maybe with why it took long): such a
+      // node was cancelled, not skipped over because something upstream failed.
+      return {
+        ...state,
+        log,
+        nodes: patchNode(state, event.nodeId, isCancellation(event.reason) ? { status: 'cancelled', message: cancelDetail(event.reason), fraction: undefined } : { status: 'skipped', message: event.reason }),
+      };
     case 'run-finished': {
       const nodes = { ...state.nodes };
       // A cancelled run leaves queued and running nodes behind; they did not finish, so say so.
