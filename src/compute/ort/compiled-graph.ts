@@ -9,7 +9,7 @@ import { createRng, type Rng } from '../graph/init.ts';
 import type { TensorValues } from '../onnx/tensor-data.ts';
 import type { StepProfile } from '../train/profile.ts';
 import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.ts';
-import { cachedSession, runSession, type HostTensor, type SessionOptions } from './session.ts';
+import { cachedSession, fromOrt, toOrt, type HostTensor, type SessionOptions } from './session.ts';
 
 /** The mutable state of a model: trainable parameters and buffers (running statistics). */
 export interface ModelState {
@@ -27,26 +27,6 @@ export function initialState(graph: GraphBuilder): ModelState {
   const buffers = new Map<string, TensorValues>();
   for (const b of graph.buffers.values()) buffers.set(b.name, b.initial.slice());
   return { params, buffers };
-}
-
-function stateFeeds(graph: GraphBuilder, state: ModelState, session: ort.InferenceSession): Record<string, HostTensor> {
-  const feeds: Record<string, HostTensor> = {};
-  for (const name of session.inputNames) {
-    const p = graph.params.get(name);
-    if (p) {
-      const values = state.params.get(name);
-      if (!values) throw new Error(`no value for parameter ${name}`);
-      feeds[name] = { dtype: p.dtype, shape: p.shape, values };
-      continue;
-    }
-    const b = graph.buffers.get(name);
-    if (b) {
-      const values = state.buffers.get(name);
-      if (!values) throw new Error(`no value for buffer ${name}`);
-      feeds[name] = { dtype: b.dtype, shape: b.shape, values };
-    }
-  }
-  return feeds;
 }
 
 export interface CompileOptions extends SessionOptions {
@@ -79,35 +59,68 @@ export class CompiledFunction {
     return this.session.inputNames.filter((n) => !this.graph.params.has(n) && !this.graph.buffers.has(n) && !this.graph.randomInputs.has(n));
   }
 
+  /**
+   * One call of the session. Feeds are ort.Tensors kept per input and reused while the input's values
+   * are the same typed array (parameters updated in place, a stream's reused batch buffers): an
+   * ort.Tensor wraps the array without copying, so a reused one reads the current values.
+   */
   async run(state: ModelState, batch: Record<string, HostTensor>, profile?: StepProfile): Promise<Record<string, HostTensor>> {
-    const t = performance.now();
-    const feeds = { ...stateFeeds(this.graph, state, this.session), ...pickBatch(this.batchInputs, batch), ...this.randomFeeds() };
-    profile?.lap('feeds', t);
-    return runSession(this.session, feeds, this.outputNames, profile);
-  }
-
-  private randomFeeds(): Record<string, HostTensor> {
-    const feeds: Record<string, HostTensor> = {};
+    let t = performance.now();
+    const feeds: Record<string, ort.Tensor> = {};
     for (const name of this.session.inputNames) {
+      const p = this.graph.params.get(name);
+      if (p) {
+        const values = state.params.get(name);
+        if (!values) throw new Error(`no value for parameter ${name}`);
+        feeds[name] = this.feed(name, p.dtype, p.shape, values);
+        continue;
+      }
+      const b = this.graph.buffers.get(name);
+      if (b) {
+        const values = state.buffers.get(name);
+        if (!values) throw new Error(`no value for buffer ${name}`);
+        feeds[name] = this.feed(name, b.dtype, b.shape, values);
+        continue;
+      }
       const spec = this.graph.randomInputs.get(name);
-      if (!spec) continue;
-      const t = this.graph.tensor(name);
-      const values = new Float32Array(t.size);
-      for (let i = 0; i < values.length; i++) values[i] = this.rng() < spec.p ? spec.value : 0;
-      feeds[name] = { dtype: 'float32', shape: t.shape, values };
+      if (spec) {
+        const values = this.randomValues(name, this.graph.tensor(name).size, spec);
+        feeds[name] = this.feed(name, 'float32', this.graph.tensor(name).shape, values);
+        continue;
+      }
+      const given = batch[name];
+      if (!given) throw new Error(`missing batch input "${name}"`);
+      feeds[name] = this.feed(name, given.dtype, given.shape, given.values);
     }
-    return feeds;
+    if (profile) t = profile.lap('feeds', t);
+    const results = await this.session.run(feeds, this.outputNames as string[]);
+    if (profile) t = profile.lap('run', t);
+    const out: Record<string, HostTensor> = {};
+    for (const name of this.outputNames) out[name] = fromOrt(results[name]!);
+    profile?.lap('fetch', t);
+    return out;
   }
-}
 
-function pickBatch(names: readonly string[], batch: Record<string, HostTensor>): Record<string, HostTensor> {
-  const out: Record<string, HostTensor> = {};
-  for (const name of names) {
-    const t = batch[name];
-    if (!t) throw new Error(`missing batch input "${name}"`);
-    out[name] = t;
+  private readonly feeds = new Map<string, { values: TensorValues; shape: readonly number[]; tensor: ort.Tensor }>();
+
+  private feed(name: string, dtype: HostTensor['dtype'], shape: readonly number[], values: TensorValues): ort.Tensor {
+    const kept = this.feeds.get(name);
+    if (kept && kept.values === values && (kept.shape === shape || (kept.shape.length === shape.length && kept.shape.every((d, i) => d === shape[i]))))
+      return kept.tensor;
+    const tensor = toOrt({ dtype, shape, values });
+    this.feeds.set(name, { values, shape: [...shape], tensor });
+    return tensor;
   }
-  return out;
+
+  private readonly randomBuffers = new Map<string, Float32Array>();
+
+  /** A fresh mask drawn into this input's reused buffer. */
+  private randomValues(name: string, size: number, spec: { p: number; value: number }): Float32Array {
+    let values = this.randomBuffers.get(name);
+    if (!values) this.randomBuffers.set(name, (values = new Float32Array(size)));
+    for (let i = 0; i < values.length; i++) values[i] = this.rng() < spec.p ? spec.value : 0;
+    return values;
+  }
 }
 
 export interface TrainStepSpec {

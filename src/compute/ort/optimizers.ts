@@ -109,11 +109,23 @@ export class Sgd implements Optimizer {
       let v = this.velocity.get(name);
       const first = !v;
       if (!v) this.velocity.set(name, (v = new Float32Array(p.length)));
-      for (let i = 0; i < p.length; i++) {
+      const n = p.length;
+      const nesterov = this.options.nesterov ?? false;
+      // PyTorch: the first step's buffer is the gradient itself.
+      const carry = first ? 0 : mu;
+      if (!wd && !nesterov) {
+        for (let i = 0; i < n; i++) {
+          const vi = carry * v[i]! + g[i]!;
+          v[i] = vi;
+          p[i] = p[i]! - lr * vi;
+        }
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
         const d = g[i]! + wd * p[i]!;
-        const vi = first ? d : mu * v[i]! + d;
+        const vi = carry * v[i]! + d;
         v[i] = vi;
-        p[i] = p[i]! - lr * (this.options.nesterov ? d + mu * vi : vi);
+        p[i] = p[i]! - lr * (nesterov ? d + mu * vi : vi);
       }
     }
   }
@@ -157,16 +169,40 @@ export class Adam implements Optimizer {
       this.steps.set(name, t);
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
-      for (let i = 0; i < p.length; i++) {
-        let gi = g[i]!;
-        if (wd && !decoupled) gi += wd * p[i]!;
-        const mi = b1 * m[i]! + (1 - b1) * gi;
-        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        let pi = p[i]!;
-        if (wd && decoupled) pi -= lr * wd * pi;
-        p[i] = pi - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+      // lr * (m / c1) / (sqrt(v / c2) + eps) with the corrections folded into two constants; the
+      // decay cases in their own loops so the common one has no branch.
+      const step = lr / c1;
+      const root = 1 / Math.sqrt(c2);
+      const [ob1, ob2] = [1 - b1, 1 - b2];
+      const n = p.length;
+      if (!wd) {
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]!;
+          const mi = b1 * m[i]! + ob1 * gi;
+          const vi = b2 * v[i]! + ob2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] = p[i]! - (step * mi) / (Math.sqrt(vi) * root + eps);
+        }
+      } else if (!decoupled) {
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]! + wd * p[i]!;
+          const mi = b1 * m[i]! + ob1 * gi;
+          const vi = b2 * v[i]! + ob2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] = p[i]! - (step * mi) / (Math.sqrt(vi) * root + eps);
+        }
+      } else {
+        const keep = 1 - lr * wd;
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]!;
+          const mi = b1 * m[i]! + ob1 * gi;
+          const vi = b2 * v[i]! + ob2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] = p[i]! * keep - (step * mi) / (Math.sqrt(vi) * root + eps);
+        }
       }
     }
   }
