@@ -211,7 +211,7 @@ test('shift-drag box-selects nodes, shift-click adds one, and Delete removes the
   await page.mouse.dblclick(canvas.x + 160, canvas.y + canvas.height - 200);
   await page.getByTestId('node-search-input').fill('no-op');
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('node-noop')).toBeVisible();
+  await expect(page.getByTestId('node-no-op')).toBeVisible();
   await clickPane(page);
   const a = (await page.getByTestId('node-number').boundingBox())!;
   const b = (await page.getByTestId('node-report').boundingBox())!;
@@ -222,7 +222,7 @@ test('shift-drag box-selects nodes, shift-click adds one, and Delete removes the
   await page.mouse.up();
   await page.keyboard.up('Shift');
   await expect(page.locator('.react-flow__node.selected')).toHaveCount(2);
-  await page.getByTestId('node-noop').click({ modifiers: ['Shift'] });
+  await page.getByTestId('node-no-op').click({ modifiers: ['Shift'] });
   await expect(page.locator('.react-flow__node.selected')).toHaveCount(3);
   await page.keyboard.press('Delete');
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
