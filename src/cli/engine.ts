@@ -10,8 +10,12 @@ export async function openEngine(io: CliIo): Promise<Engine> {
   return createEngine({ home: resolveHome(undefined, io.env as NodeJS.ProcessEnv), nodeDirs: extraNodeDirs(io.env, cwd) });
 }
 
-/** Runs `body` with an engine and always closes it, so worker threads never keep the process alive. */
+/**
+ * Runs `body` with an engine and always closes it, so worker threads never keep the process alive. An
+ * engine given in `io` is the host's: used, not closed.
+ */
 export async function withEngine<T>(io: CliIo, body: (engine: Engine) => Promise<T>): Promise<T> {
+  if (io.engine) return body(io.engine);
   const engine = await openEngine(io);
   try {
     return await body(engine);

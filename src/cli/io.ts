@@ -1,4 +1,6 @@
 // What a command needs from the outside world, so `main` runs the same from the binary and in-process in tests.
+import type { Engine } from '../engine/types';
+
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
@@ -9,6 +11,11 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Folder relative paths resolve against (default: process.cwd()). */
   cwd?: string;
+  /**
+   * An engine the host already has open (a long-lived process running many commands, such as the fuzz
+   * tests): commands use it and leave it open, instead of opening and closing one of their own.
+   */
+  engine?: Engine;
 }
 
 export const EXIT_OK = 0;

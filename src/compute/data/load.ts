@@ -10,6 +10,8 @@ import { readImageStack } from './folder-images';
 import { GENERATED_MAX_CLASSES, generateDataset } from './generated';
 import { readIdxImagesAndLabels } from './idx';
 import { checkLabelsInRange, gapWarning } from './labels';
+import { maxDatasetBytes, raiseHint } from '../storage/limits';
+import { formatBytes } from '../storage/safe-files';
 import { planSource, type SourceParams, type SourcePlan } from './sources';
 import {
   applyShift,
@@ -90,6 +92,14 @@ function maxLabel(...label: Int32Array[]): number {
   let max = -1;
   for (const labels of label) for (const v of labels) if (v > max) max = v;
   return max;
+}
+
+/** Refuses a dataset whose pixels would pass the dataset memory limit, naming the param that sets its size. */
+function checkDatasetBytes(bytes: number, what: string, param: string): void {
+  const limit = maxDatasetBytes();
+  if (bytes > limit.value) {
+    throw new NodeError(`${what} would take ${formatBytes(bytes)} of pixels, over the ${formatBytes(limit.value)} limit for one dataset; lower ${param}, or ${raiseHint(limit)}`, { param });
+  }
 }
 
 /** The classNames param as a list; empty when it is not set. */
@@ -234,6 +244,8 @@ function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironmen
         name: 'generated',
         signal: env.signal,
       } as const;
+      // A million 512 x 512 images are within the params' ranges and 262 GB: refuse before allocating.
+      checkDatasetBytes((params.trainCount + params.testCount) * common.channels * params.size * params.size, 'generated data', 'trainCount');
       progress(0, 'drawing train images');
       const train = generateDataset({ ...common, count: params.trainCount, stream: 1 });
       progress(0.8, 'drawing test images');
@@ -314,6 +326,11 @@ export function loadDatasetSplits(params: DatasetParams, env: LoadEnvironment): 
   env.progress?.(0.7, 'transforming');
   // A tint needs colour; every split gets 3 channels then, shifted or not, so their shapes stay equal.
   const tinted = params.tint.trim() !== '' && params.tintStrength > 0;
+  if (params.resize > 0 && plan.kind !== 'image-folder' && plan.kind !== 'paired-folder') {
+    const images = train.count + test.count + validation.count;
+    const channels = tinted || params.channels === '3' ? 3 : params.channels === '1' ? 1 : train.shape[0];
+    checkDatasetBytes(images * channels * params.resize * params.resize, `${raw.label} resized to ${params.resize}x${params.resize}`, 'resize');
+  }
   const transform = (dataset: Dataset, shifted: boolean, stream: number): Dataset => {
     let out = dataset;
     if (plan.kind !== 'image-folder' && plan.kind !== 'paired-folder') out = resizeDataset(out, params.resize);
