@@ -246,10 +246,12 @@ export function createEditorActions(api: RendererApiClient) {
     async run(until?: string): Promise<void> {
       const run = useRun.getState();
       if (run.starting || run.phase === 'running') return;
-      const { graph, path } = useDocument.getState();
+      // Only a file of the user's own gives relative paths a folder: a new graph and an example copy have
+      // none, so the host puts their files under $CONDENSE_HOME/outputs/<graph name>.
+      const { graph, saveTarget } = useDocument.getState();
       run.setStarting(true);
       try {
-        const started = await api.call('run.start', { graph, ...(path ? { path } : {}), ...(until ? { until } : {}) });
+        const started = await api.call('run.start', { graph, ...(saveTarget ? { path: saveTarget } : {}), ...(until ? { until } : {}) });
         if (started.refused) {
           // The host's check is the final word (the editor's may be a moment behind the last edit): its
           // issues go on the nodes, and nothing ran.

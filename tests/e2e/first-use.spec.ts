@@ -159,6 +159,26 @@ test('an out-of-range value has one message, the same on the field and on the no
   await expect(page.getByTestId('node-issues-count')).toHaveCount(0);
 });
 
+//   fashion (the example's dataset) ──> model (mlp, added) ──> export (added, path relative)
+test('an example copy writes its files under $CONDENSE_HOME like a new graph, not into the examples folder', async ({ page }) => {
+  const file = 'first-use-example-copy.onnx';
+  await openExample(page);
+  await page.getByTestId('palette-search').fill('model');
+  await page.getByTestId('palette-item-condense.model.create').click();
+  await page.getByTestId('param-architecture').selectOption({ label: 'mlp' });
+  await page.getByTestId('palette-search').fill('export');
+  await page.getByTestId('palette-item-condense.model.export').click();
+  await page.getByTestId('param-path').fill(file);
+  await dragWire(page, handle(page, 'fashion', 'out', 'train'), handle(page, 'model', 'in', 'dataset'));
+  await dragWire(page, handle(page, 'model', 'out', 'model'), handle(page, 'export-onnx', 'in', 'model'));
+  // Only what the export needs: the example's inspect nodes stay out of this run.
+  await selectNode(page, 'export-onnx');
+  await page.getByTestId('run-until').click();
+  await expect(page.getByTestId('node-status-export-onnx')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('node-files-export-onnx')).toContainText(path.join('outputs', 'inspect-fashion-mnist', file));
+  expect(existsSync(path.join(ROOT, 'resources', 'examples', file))).toBe(false);
+});
+
 test('an opened example is labelled as a copy, not with the example file', async ({ page }) => {
   await openExample(page);
   await expect(page.getByTestId('example-copy')).toBeVisible();

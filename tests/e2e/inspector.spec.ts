@@ -24,8 +24,9 @@ test('a slider sets a ranged number, and New seed draws a seed inside its range;
   expect(JSON.parse(text).nodes[0].params).toMatchObject({ validationSplit: 0.25, seed });
 });
 
-test('Browse… picks a folder on the host for a path param, written relative to the graph file', async ({ page }) => {
-  // An example has a path on the host (resources/examples), so chosen paths are written relative to it.
+test('Browse… picks a folder on the host for a path param; an example copy, having no file of its own, gets the full path', async ({ page }) => {
+  // Browsing starts in the example's folder (resources/examples); the copy runs from $CONDENSE_HOME, so a
+  // path relative to the example would point elsewhere.
   await openExample(page);
   await addFromPalette(page, 'dataset', 'condense.data.dataset');
   await page.getByTestId('param-browse-path').click();
@@ -36,7 +37,7 @@ test('Browse… picks a folder on the host for a path param, written relative to
   await page.getByTestId('path-entry-fashion-mnist-mini').click();
   await expect(page.getByTestId('path-entry-LICENSE')).toBeVisible();
   await page.getByTestId('path-picker-use-folder').click();
-  await expect(page.getByTestId('param-path')).toHaveValue('../datasets/fashion-mnist-mini');
+  await expect(page.getByTestId('param-path')).toHaveValue(/^\/.*resources\/datasets\/fashion-mnist-mini$/);
   await expect(page.getByTestId('path-picker-path')).toHaveCount(0);
 });
 

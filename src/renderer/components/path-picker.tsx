@@ -21,7 +21,10 @@ interface Props {
 
 export function PathPicker({ paramKey, onChoose, onClose }: Props) {
   const api = useApi();
+  // Browsing starts in the graph's folder (an example copy's too); a chosen path is written relative to it
+  // only when the graph is a file of the user's, since a copy runs from $CONDENSE_HOME/outputs instead.
   const graphDir = folderOf(useDocument((s) => s.path));
+  const ownDir = folderOf(useDocument((s) => s.saveTarget));
   const [listing, setListing] = useState<FolderListing>();
   const [error, setError] = useState<string>();
 
@@ -31,7 +34,7 @@ export function PathPicker({ paramKey, onChoose, onClose }: Props) {
   };
   useEffect(() => open(graphDir), [graphDir]);
   const choose = (absolute: string) => {
-    onChoose(pathForParam(absolute, graphDir));
+    onChoose(pathForParam(absolute, ownDir));
     onClose();
   };
   const join = (name: string) => `${listing!.dir.replace(/[\\/]$/, '')}/${name}`;
