@@ -63,4 +63,21 @@ describe('pre-run checks of layer choices', () => {
     graph.nodes.find((n) => n.id === 'train')!.params.patience = 3;
     expect(issuesOf(graph, 'train')).toEqual([expect.objectContaining({ param: 'patience', message: expect.stringContaining('early stopping needs validation data') })]);
   });
+
+  it('Export, Deploy and an imported Model: an empty path or folder is an issue on that param', () => {
+    const graph = graphOf('paths', registry)
+      .node('data', 'condense.data.dataset', { source: 'generated', size: 16, classes: 4 })
+      .node('imported', 'condense.model.create', { source: 'import', path: '' })
+      .node('model', 'condense.model.create', { architecture: 'mlp' })
+      .node('export', 'condense.model.export', { path: ' ' })
+      .node('deploy', 'condense.deploy.target', { folder: '' })
+      .edge('data.train', 'model.dataset')
+      .edge('model.model', 'export.model')
+      .edge('model.model', 'deploy.model')
+      .edge('data.test', 'deploy.test')
+      .build();
+    expect(issuesOf(graph, 'imported')).toEqual([expect.objectContaining({ param: 'path', message: 'set path to the .onnx file to import' })]);
+    expect(issuesOf(graph, 'export')).toEqual([expect.objectContaining({ param: 'path', message: 'set path to the .onnx file to write' })]);
+    expect(issuesOf(graph, 'deploy')).toEqual([expect.objectContaining({ param: 'folder', message: 'set folder to where the package goes' })]);
+  });
 });

@@ -70,6 +70,7 @@ export default defineNode({
   infer: (p, inputs) => {
     const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'Deploy'), ...modelDataIssues(inputs, ['test', 'calibration'])];
     if (p.precision === 'int8' && !('calibration' in inputs)) issues.push({ port: 'calibration', message: 'int8 needs calibration images: connect a training split here' });
+    if (!p.folder.trim()) issues.push({ param: 'folder', message: 'set folder to where the package goes' });
     return { issues };
   },
   async execute(ctx) {

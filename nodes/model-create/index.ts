@@ -50,6 +50,7 @@ export default defineNode({
   // A classifier whose shape and classes are known is built here (cached) for its weight layers, and an
   // architecture that cannot take these images says so now rather than when the run reaches it.
   infer: (p, inputs) => {
+    if (p.source === 'import' && !p.path) return { outputs: { model: {} }, issues: [{ param: 'path', message: 'set path to the .onnx file to import' }] };
     if (p.source !== 'zoo' || !inputs.dataset) return { outputs: { model: {} } };
     const task = zooTask(p.architecture);
     const modelName = p.architecture;

@@ -27,6 +27,7 @@ export default defineNode({
   // The file on disk is the point of this node: re-writing it on every run (cheap) guarantees it exists
   // and matches the model, even after someone deleted or edited it.
   cache: 'never',
+  infer: (p) => ({ issues: p.path.trim() ? [] : [{ param: 'path', message: 'set path to the .onnx file to write' }] }),
   async execute(ctx) {
     const { model } = ctx.inputs;
     const p = ctx.params;
