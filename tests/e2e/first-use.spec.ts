@@ -220,3 +220,26 @@ test('results on a node are a bounded preview; a click opens the full image; the
   await expect(toast).toBeVisible();
   expect(apart((await toast.boundingBox())!, minimap)).toBe(true);
 });
+
+test('the Charts tab shows a whole chart, not one cut off by the panel', async ({ page }) => {
+  const text = testGraphText('Whole chart', [{ id: 'curve', type: 'test.slow', params: { steps: 40, stepMs: 5, ignoreAbort: false } }]);
+  await openThroughPicker(page, 'whole-chart.condense.json', text);
+  await page.getByTestId('tab-charts').click();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-phase')).toHaveAttribute('data-result', 'succeeded');
+  const chart = (await page.locator('.charts-panel .line-chart').first().boundingBox())!;
+  const body = (await page.locator('.bottom-body').boundingBox())!;
+  expect(chart.y).toBeGreaterThanOrEqual(body.y);
+  expect(chart.y + chart.height).toBeLessThanOrEqual(body.y + body.height);
+});
+
+test('a newly opened wide pipeline starts at a zoom where node text is readable', async ({ page }) => {
+  await openExample(page, 'quantize-gm');
+  await expect(page.locator('.react-flow__node')).not.toHaveCount(0);
+  const portName = page.locator('.port-name').first();
+  await expect(portName).toBeVisible();
+  // The rendered size of the text: its CSS size times the canvas zoom.
+  await expect
+    .poll(() => portName.evaluate((el) => parseFloat(getComputedStyle(el).fontSize) * new DOMMatrix(getComputedStyle(el.closest('.react-flow__viewport')!).transform).a))
+    .toBeGreaterThanOrEqual(9.5);
+});

@@ -40,6 +40,9 @@ export const NODE_TYPE_MIME = 'application/x-condense-node-type';
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 
+/** The zoom at which node text (12 px) is still comfortably read; a newly opened graph starts no smaller. */
+const READABLE_ZOOM = 0.8;
+
 /**
  * Room kept around a fitted graph: the minimap (180 x 120 in the bottom-right corner, styles.css) must not
  * sit on the nodes' ports, so that side gets its width and height as padding.
@@ -80,8 +83,15 @@ export function Canvas() {
     if (framed.current === generation || (!initialized && graph.nodes.length > 0)) return;
     framed.current = generation;
     const v = graph.ui.viewport;
-    if (graph.nodes.length > 0 && v.x === 0 && v.y === 0 && v.zoom === 1) void flow.fitView({ padding: fitPadding(minimap), maxZoom: 1 });
-    else void flow.setViewport(v);
+    if (graph.nodes.length > 0 && v.x === 0 && v.y === 0 && v.zoom === 1) {
+      void flow.fitView({ padding: fitPadding(minimap), maxZoom: 1 }).then(() => {
+        // A wide pipeline fitted whole has unreadable text; open it readable at its start (the sources, on
+        // the left) instead, with the rest a pan, the minimap or the Fit button away.
+        if (flow.getZoom() >= READABLE_ZOOM) return;
+        const bounds = flow.getNodesBounds(flow.getNodes());
+        void flow.setViewport({ x: 40 - bounds.x * READABLE_ZOOM, y: 40 - bounds.y * READABLE_ZOOM, zoom: READABLE_ZOOM });
+      });
+    } else void flow.setViewport(v);
   }, [generation, initialized, graph, flow, minimap]);
 
   const onNodesChange = useCallback(
