@@ -46,6 +46,8 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
     'recent.list': async () => listRecent(engine.home),
     'graph.open': async ({ path: file }) => {
       const absolute = roots.check(resolve(file), 'open');
+      // Graphs are JSON files; refusing other names keeps parse errors from quoting a private file's start.
+      if (!absolute.endsWith('.json')) throw new Error(`open ${absolute}: refused, a graph is a .condense.json file`);
       const loaded = await engine.loadGraphFile(absolute);
       // Recent files are the user's own: not examples, and not paths that could not be read.
       const isExample = path.dirname(absolute) === examplesDir;

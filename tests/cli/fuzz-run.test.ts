@@ -14,6 +14,7 @@ import { createEngine } from '../../src/engine/index';
 import type { Engine } from '../../src/engine/types';
 import { main, type CliIo } from '../../src/cli/main';
 import { createRng } from '../../src/compute/graph/init';
+import { FASHION_MNIST_DIR_ENV } from '../../src/compute/data/fashion-mnist';
 import { encodeIdx } from '../../src/compute/data/idx';
 import { encodeJpeg, encodePng } from '../../src/compute/image/codec';
 import type { RunEvent } from '../../src/shared/events';
@@ -29,6 +30,7 @@ const MAX_RSS_BYTES = 512 * 1024 ** 2;
 
 let dir: string;
 let engine: Engine;
+let previousFashionDir: string | undefined;
 
 function captureIo(): CliIo & { out: () => string; err: () => string } {
   let out = '';
@@ -295,11 +297,25 @@ beforeAll(async () => {
   dir = tempDir('condense-fuzz-run-');
   mkdirSync(path.join(dir, 'graphs'));
   execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+  // A variant that loses its dataset params falls back to the default source, Fashion-MNIST: a tiny copy
+  // keeps such variants about the file's handling, not about decoding 70,000 images. Set before the
+  // engine starts, so its worker threads see it.
+  const fashion = path.join(dir, 'fashion-mnist');
+  mkdirSync(fashion);
+  const labels = Uint8Array.from({ length: 20 }, (_, i) => i % 10);
+  writeFileSync(path.join(fashion, 'train-images-idx3-ubyte'), encodeIdx([20, 28, 28], new Uint8Array(20 * 784)));
+  writeFileSync(path.join(fashion, 'train-labels-idx1-ubyte'), encodeIdx([20], labels));
+  writeFileSync(path.join(fashion, 't10k-images-idx3-ubyte'), encodeIdx([20, 28, 28], new Uint8Array(20 * 784)));
+  writeFileSync(path.join(fashion, 't10k-labels-idx1-ubyte'), encodeIdx([20], labels));
+  previousFashionDir = process.env[FASHION_MNIST_DIR_ENV];
+  process.env[FASHION_MNIST_DIR_ENV] = fashion;
   engine = await createEngine({ home: path.join(dir, 'home'), nodeDirs: [NODE_PACK] });
 });
 
 afterAll(async () => {
   await engine.close();
+  if (previousFashionDir === undefined) delete process.env[FASHION_MNIST_DIR_ENV];
+  else process.env[FASHION_MNIST_DIR_ENV] = previousFashionDir;
 });
 
 describe('condense run on untrusted graph files', () => {

@@ -134,6 +134,14 @@ describe('condense serve keeps files inside its roots', () => {
     expect(await call('graph.open', { path: path.join(dir, 'work', 'link', 'secret.condense.json') })).toMatchObject({ ok: false });
   });
 
+  it('opens only graph files, even inside the roots', async () => {
+    const key = path.join(dir, 'work', 'id_rsa');
+    writeFileSync(key, '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    const reply = await call('graph.open', { path: key });
+    expect(reply).toMatchObject({ ok: false, error: expect.stringContaining('a graph is a .condense.json file') });
+    expect(JSON.stringify(reply)).not.toContain('BEGIN');
+  });
+
   it('opens only inside the roots (no first character of /etc/passwd)', async () => {
     for (const target of ['/etc/passwd', '../../../../etc/passwd', path.join(outside, 'secret.condense.json'), '/proc/self/environ']) {
       const reply = await call('graph.open', { path: target });

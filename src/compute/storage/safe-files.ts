@@ -107,16 +107,31 @@ export interface ReadLimit {
   raise?: string;
 }
 
+// Folders already checked by `specialLocationOf`: an image folder of 60,000 files is one folder to check,
+// not 60,000 realpath and statfs calls. Bounded, as a long-lived host sees many folders.
+const checkedFolders = new Map<string, string | undefined>();
+
+function specialFolderOf(dir: string): string | undefined {
+  if (checkedFolders.has(dir)) return checkedFolders.get(dir);
+  const special = specialLocationOf(dir);
+  if (checkedFolders.size >= 1000) checkedFolders.clear();
+  checkedFolders.set(dir, special);
+  return special;
+}
+
 /** Checks that `file` is a regular file on an ordinary filesystem and within `limit`; returns its size. */
 export function checkReadableFile(file: string, limit: ReadLimit): number {
   let stat: fs.Stats;
+  let link: fs.Stats;
   try {
-    stat = fs.statSync(file);
+    link = fs.lstatSync(file);
+    stat = link.isSymbolicLink() ? fs.statSync(file) : link;
   } catch (error) {
     throw new UnsafePathError(`${file}: ${errnoText(error)}`, file, (error as NodeJS.ErrnoException).code);
   }
   if (!stat.isFile()) throw new UnsafePathError(`${file}: is ${kindOf(stat)}; only regular files are read`, file);
-  const special = specialLocationOf(file);
+  // A symlink may point into /proc from anywhere: follow it whole. A plain file is where its folder is.
+  const special = link.isSymbolicLink() ? specialLocationOf(file) : specialFolderOf(path.dirname(path.resolve(file)));
   if (special) throw new UnsafePathError(`${file}: refused because ${special}`, file);
   if (stat.size > limit.maxBytes) {
     throw new UnsafePathError(
