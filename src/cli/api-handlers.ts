@@ -98,11 +98,8 @@ export function createApiHandlers(engine: Engine, host: ApiHost): HostApiHandler
     'files.list': async ({ dir }) => {
       const listing = await listFolder(roots.check(resolve(dir ?? '.'), 'list'));
       // The picker walks up through `parent`; it stops at the edge of the roots.
-      if (listing.parent !== undefined && !roots.allows(listing.parent)) {
-        const { parent: _outside, ...inside } = listing;
-        return inside;
-      }
-      return listing;
+      if (listing.parent === undefined || roots.allows(listing.parent)) return listing;
+      return { dir: listing.dir, entries: listing.entries };
     },
     'artifacts.read': async ({ sha256 }) => {
       const artifact = await engine.readArtifact(sha256);

@@ -123,6 +123,10 @@ describe('saveGraphFile / loadGraphFile', () => {
     for (const temp of [dead, live, other]) fs.writeFileSync(temp, 'partial');
     await saveGraphFile(file, graphOf().build());
     expect(fs.readdirSync(dir).sort()).toEqual([path.basename(live), path.basename(other), 'g.condense.json'].sort());
+    // Opening a graph clears its stale temps too, for a file that is never saved again.
+    fs.writeFileSync(dead, 'partial');
+    await loadGraphFile(file, registry);
+    expect(fs.existsSync(dead)).toBe(false);
   });
 
   it('reads only regular files: /dev/zero as a graph is an issue, not a hang', async () => {

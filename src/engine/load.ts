@@ -128,6 +128,8 @@ export async function loadGraphFile(filePath: string, registry: Registry): Promi
     const message = `cannot read ${resolved}: ${reason}`;
     return { ...loadGraphText('', registry, resolved), issues: [{ code: 'schema', message }], message };
   }
+  // A save of this file that was killed (kill -9, a crash) left its temp beside it; opening is a good time to clear it.
+  sweepStaleTempFiles(path.dirname(resolved), path.basename(resolved));
   return loadGraphText(text, registry, resolved);
 }
 
