@@ -23,7 +23,7 @@ interface FakeContents {
   permission: { request?: (...args: unknown[]) => void; check?: (...args: unknown[]) => boolean; device?: (...args: unknown[]) => boolean };
 }
 
-function newContents(): FakeContents & Record<string, unknown> {
+function newContents() {
   const fake: FakeContents = { handlers: new Map(), permission: {} };
   return Object.assign(fake, {
     on: (name: string, handler: (...args: unknown[]) => void) => fake.handlers.set(name, handler),
