@@ -38,8 +38,8 @@ const SPECIAL_FILESYSTEMS = new Map<number, string>([
   [0xde5e81e4, 'efivarfs'],
 ]);
 
-/** Folders of the operating system that are never user data, whatever the filesystem says. */
-export const SYSTEM_FOLDERS = process.platform === 'win32' ? [] : ['/proc', '/sys', '/dev'];
+/** Folders of kernel and device files, never user data whatever the filesystem says (the API refuses more: path-roots.ts). */
+export const KERNEL_FOLDERS = process.platform === 'win32' ? [] : ['/proc', '/sys', '/dev'];
 
 function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : `${parent}${path.sep}`);
@@ -62,7 +62,7 @@ export function nearestExisting(file: string): string {
 /** Why `file` (resolved) lies on a special filesystem or in a system folder, or undefined when it does not. */
 export function specialLocationOf(file: string): string | undefined {
   const real = nearestExisting(file);
-  for (const folder of SYSTEM_FOLDERS) if (isInside(real, folder)) return `${folder} is a system folder, not a place for user files`;
+  for (const folder of KERNEL_FOLDERS) if (isInside(real, folder)) return `${folder} is a system folder, not a place for user files`;
   if (process.platform !== 'linux') return undefined;
   try {
     const kind = SPECIAL_FILESYSTEMS.get(Number(fs.statfsSync(real).type));
