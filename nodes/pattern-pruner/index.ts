@@ -11,11 +11,10 @@ import { evaluateClassifier } from '../../src/compute/model/evaluate';
 import { dataMismatch, withStage, type Model } from '../../src/compute/model/model';
 import { NonFiniteLossError } from '../../src/compute/model/train';
 import { remainingMacs } from '../../src/compute/model/weight-layers';
-import { planPrune, PruneConfigError, pruneModel, PRUNE_METHODS, type PruneConfig, type PruneResult } from '../../src/compute/prune/prune-model';
+import { layerChoiceProblems, planPrune, PruneConfigError, pruneModel, PRUNE_METHODS, type PruneConfig, type PruneResult } from '../../src/compute/prune/prune-model';
 import { measureStorage, type FormatName, type StorageSummary } from '../../src/compute/prune/storage-report';
 import { defineNode, NodeError, type InferResult } from '../../src/shared/node-sdk';
 import { classifierIssues, modelDataIssues } from '../../src/shared/port-facts';
-import { pruneLayerProblems } from './layer-checks';
 import { seedParam, trainingParams } from '../../src/shared/training-params';
 import type { ArtifactRef, Metrics, Report, Table } from '../../src/shared/values';
 
@@ -190,7 +189,7 @@ export default defineNode({
   infer: (p, inputs) => {
     const issues: NonNullable<InferResult['issues']> = [...classifierIssues(inputs.model, 'the pattern pruner'), ...modelDataIssues(inputs, ['train', 'test'])];
     const layers = inputs.model?.weightLayers;
-    if (layers) issues.push(...pruneLayerProblems(layers, inputs.model?.modelName ?? 'the model', p));
+    if (layers) issues.push(...layerChoiceProblems(layers, inputs.model?.modelName ?? 'the model', p));
     return { outputs: { model: inputs.model ?? {} }, issues };
   },
   async execute(ctx) {

@@ -1,10 +1,10 @@
-// The wiring-time checks give the answer planPrune gives on the real model: same problem, same param.
+// The wiring-time layer checks (layerChoiceProblems on the Model node layer facts) give the answer planPrune gives on the real model: same problem, same param.
 import { describe, expect, it } from 'vitest';
 import { createZooModel, type ZooName } from '../../src/compute/model/model';
 import { weightLayers } from '../../src/compute/model/weight-layers';
-import { planPrune, PruneConfigError } from '../../src/compute/prune/prune-model';
+import { layerChoiceProblems, planPrune, PruneConfigError } from '../../src/compute/prune/prune-model';
 import { pruneConfigOf, patternPrunerParams } from './index';
-import { pruneLayerProblems } from './layer-checks';
+
 
 const data = { shape: [1, 16, 16] as [number, number, number], classes: ['a', 'b', 'c', 'd'], normalize: { mean: [0], std: [1] } };
 
@@ -20,7 +20,7 @@ const configs: Record<string, unknown>[] = [
   { layerConnectivity: { 'features.conv0.weight': 0.5 } },
 ];
 
-describe('pruneLayerProblems agrees with planPrune', () => {
+describe('the wiring-time layer check on the Model node layer facts agrees with planPrune on the model', () => {
   for (const architecture of ['mlp', 'lenet5', 'vgg-small', 'resnet8'] as ZooName[]) {
     it(architecture, () => {
       const model = createZooModel(data, { architecture, seed: 1 });
@@ -33,7 +33,7 @@ describe('pruneLayerProblems agrees with planPrune', () => {
           if (!(e instanceof PruneConfigError)) throw e;
           planned = { param: e.param, message: e.message };
         }
-        const found = pruneLayerProblems(weightLayers(model), model.name, p)[0];
+        const found = layerChoiceProblems(weightLayers(model), model.name, p)[0];
         expect({ overrides, found }).toEqual({ overrides, found: planned });
       }
     });

@@ -125,7 +125,11 @@ export interface PlannedPrune {
 
 const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-function resolveLayers(all: WeightLayer[], config: PruneConfig): WeightLayer[] {
+/** What the layer choice reads of a configuration (the node's params have the same fields). */
+export type LayerChoice = Pick<PruneConfig, 'method' | 'layers' | 'pruneFirstLayer' | 'groupLength' | 'connectivity' | 'layerConnectivity' | 'layerSparsity'>;
+
+/** The layers the method prunes: the first one only with pruneFirstLayer; then by method and `layers`. */
+export function prunedLayersOf(all: readonly WeightLayer[], config: LayerChoice): WeightLayer[] {
   const first = all[0]?.name;
   const pick = all.filter((l) => config.pruneFirstLayer || l.name !== first);
   const method = config.method;
@@ -137,30 +141,49 @@ function resolveLayers(all: WeightLayer[], config: PruneConfig): WeightLayer[] {
 }
 
 /**
+ * What cannot work for this model's weight layers, each with the param to change; empty when all is
+ * well. Needs only the layers' names and shapes, so the node runs it while wiring (on the Model node's
+ * layer facts) and planPrune again on the real model.
+ */
+export function layerChoiceProblems(all: readonly WeightLayer[], modelName: string, config: LayerChoice): { param: string; message: string }[] {
+  const layers = prunedLayersOf(all, config);
+  const firstNote = config.pruneFirstLayer ? '' : ' (the first weight layer is left dense unless pruneFirstLayer is set)';
+  if (layers.length === 0) {
+    if (config.method === 'pattern')
+      return [{ param: 'method', message: `method pattern prunes 3x3 convolution kernels, and ${modelName} has no 3x3 conv layer to prune${firstNote}; use magnitude, admm-nn-s or pcnn` }];
+    if (config.method === 'pcnn')
+      return [{ param: 'groupLength', message: `method pcnn splits weights into groups of ${config.groupLength}, and no layer of ${modelName} has a size divisible by ${config.groupLength}${firstNote}` }];
+    return [{ param: 'layers', message: `${modelName} has no ${config.layers === 'conv+linear' ? 'conv or linear' : 'conv'} layer to prune${firstNote}` }];
+  }
+  const rates = config.method === 'pattern' ? { param: 'layerConnectivity', values: config.layerConnectivity } : config.method === 'pcnn' ? undefined : { param: 'layerSparsity', values: config.layerSparsity };
+  // Rates per named layer (layerSparsity, layerConnectivity): each name a pruned layer, each rate in [0, 1).
+  for (const [name, rate] of Object.entries(rates?.values ?? {})) {
+    if (!layers.some((l) => l.name === name))
+      return [{ param: rates!.param, message: `${rates!.param} names ${name}, which is not a pruned layer of ${modelName} (pruned: ${layers.map((l) => l.name).join(', ')})` }];
+    if (!(rate >= 0 && rate < 1)) return [{ param: rates!.param, message: `${rates!.param} ${name}: ${rate} must be at least 0 and below 1` }];
+  }
+  if (config.method === 'pattern')
+    for (const l of layers) {
+      const kernels = l.shape[0]! * l.shape[1]!;
+      const rate = config.layerConnectivity?.[l.name] ?? config.connectivity;
+      if (kernelsKept(kernels, rate) < 1)
+        return [{ param: config.layerConnectivity?.[l.name] === undefined ? 'connectivity' : 'layerConnectivity', message: `connectivity ${rate} removes all ${kernels} kernels of ${l.name}; use a lower rate` }];
+    }
+  return [];
+}
+
+/**
  * Checks the configuration against the model and decides the layers and the library, all before any
  * training, so a bad setting fails at once with the param to change.
  */
 export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   if (model.meta.task !== 'classify') throw new PruneConfigError(`${model.name} is an ${model.meta.task} model; the pattern pruner retrains classifiers`, 'method');
   const allLayers = weightLayers(model);
-  const layers = resolveLayers(allLayers, config);
-  const firstNote = config.pruneFirstLayer ? '' : ' (the first weight layer is left dense unless pruneFirstLayer is set)';
-  if (layers.length === 0) {
-    if (config.method === 'pattern')
-      throw new PruneConfigError(`method pattern prunes 3x3 convolution kernels, and ${model.name} has no 3x3 conv layer to prune${firstNote}; use magnitude, admm-nn-s or pcnn`, 'method');
-    if (config.method === 'pcnn')
-      throw new PruneConfigError(`method pcnn splits weights into groups of ${config.groupLength}, and no layer of ${model.name} has a size divisible by ${config.groupLength}${firstNote}`, 'groupLength');
-    throw new PruneConfigError(`${model.name} has no ${config.layers === 'conv+linear' ? 'conv or linear' : 'conv'} layer to prune${firstNote}`, 'layers');
-  }
+  const problem = layerChoiceProblems(allLayers, model.name, config)[0];
+  if (problem) throw new PruneConfigError(problem.message, problem.param);
+  const layers = prunedLayersOf(allLayers, config);
   const weights = layers.map((l) => model.params[l.name]!);
   if (config.method === 'pattern') {
-    checkLayerRates(config.layerConnectivity, 'layerConnectivity', layers, model);
-    for (const l of layers) {
-      const kernels = l.shape[0]! * l.shape[1]!;
-      const rate = connectivityOf(config, l.name);
-      const param = config.layerConnectivity?.[l.name] === undefined ? 'connectivity' : 'layerConnectivity';
-      if (kernelsKept(kernels, rate) < 1) throw new PruneConfigError(`connectivity ${rate} removes all ${kernels} kernels of ${l.name}; use a lower rate`, param);
-    }
     const library = config.patternLibrary === 'random' ? randomPatternLibrary(config.patterns, config.train.seed) : extractPatternLibrary(weights, config.patterns);
     return { layers, allLayers, library };
   }
@@ -176,7 +199,6 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
   if (config.sparsity >= 1) throw new PruneConfigError(`sparsity ${config.sparsity} removes every weight; it must be below 1`, 'sparsity');
   if (Object.keys(config.layerSparsity ?? {}).length > 0 && config.scope === 'global' && config.structure === 'irregular')
     throw new PruneConfigError('layerSparsity sets rates per layer, and scope global spreads one budget over all layers; use scope layer', 'layerSparsity');
-  checkLayerRates(config.layerSparsity, 'layerSparsity', layers, model);
   const masks = sparsityMasks(new Map(layers.map((l) => [l.name, model.params[l.name]!])), layers, config);
   for (const l of layers) {
     if (!masks.get(l.name)!.some((v) => v === 1)) {
@@ -185,15 +207,6 @@ export function planPrune(model: Model, config: PruneConfig): PlannedPrune {
     }
   }
   return { layers, allLayers };
-}
-
-/** Rates per named layer (layerSparsity, layerConnectivity): each name a pruned layer, each rate in [0, 1). */
-function checkLayerRates(rates: Readonly<Record<string, number>> | undefined, param: string, layers: readonly WeightLayer[], model: Model): void {
-  for (const [name, rate] of Object.entries(rates ?? {})) {
-    if (!layers.some((l) => l.name === name))
-      throw new PruneConfigError(`${param} names ${name}, which is not a pruned layer of ${model.name} (pruned: ${layers.map((l) => l.name).join(', ')})`, param);
-    if (!(rate >= 0 && rate < 1)) throw new PruneConfigError(`${param} ${name}: ${rate} must be at least 0 and below 1`, param);
-  }
 }
 
 const connectivityOf = (config: PruneConfig, name: string): number => config.layerConnectivity?.[name] ?? config.connectivity;
