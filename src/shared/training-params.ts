@@ -4,7 +4,7 @@
 // A node's saved files and cache keys depend only on the names, defaults and ranges here, so changing any
 // of them changes every training node's files: add a migration to each.
 import { z } from 'zod';
-import type { OptimizerName, ScheduleName } from '../compute/model/train';
+import type { OptimizerName, ScheduleName, TrainOptions } from '../compute/model/train';
 import type { AppliesWhen } from './param-conditions';
 
 /**
@@ -19,15 +19,8 @@ const everyOf =
 export const OPTIMIZER_NAMES = everyOf<OptimizerName>()(['sgd', 'adam', 'adamw']);
 export const SCHEDULE_NAMES = everyOf<ScheduleName>()(['constant', 'step', 'cosine', 'one-cycle']);
 
-export interface TrainingDefaults {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  schedule: ScheduleName;
-}
+/** The fields the training recipes read (TrainOptions in the compute core), so the two cannot drift. */
+export type TrainingDefaults = Pick<TrainOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'momentum' | 'weightDecay' | 'schedule'>;
 
 export type TrainingParamName = keyof TrainingDefaults;
 

@@ -157,10 +157,7 @@ export function readRegularFile(file: string, limit: ReadLimit): Buffer {
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new UnsafePathError(`${file}: is ${kindOf(stat)}; only regular files are read`, file);
-    if (stat.size > limit.maxBytes) {
-      throw new UnsafePathError(`${file}: is ${formatBytes(stat.size)}, over the ${formatBytes(limit.maxBytes)} limit for this file${limit.raise ? `; ${limit.raise}` : ''}`, file);
-    }
+    checkOpenedFile(file, stat, limit);
     const buffer = Buffer.allocUnsafe(stat.size);
     let read = 0;
     while (read < buffer.length) {
@@ -171,6 +168,14 @@ export function readRegularFile(file: string, limit: ReadLimit): Buffer {
     return read === buffer.length ? buffer : buffer.subarray(0, read);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** What was opened is a regular file within the limit (checked on the descriptor: a path can change under us). */
+function checkOpenedFile(file: string, stat: fs.Stats, limit: ReadLimit): void {
+  if (!stat.isFile()) throw new UnsafePathError(`${file}: is ${kindOf(stat)}; only regular files are read`, file);
+  if (stat.size > limit.maxBytes) {
+    throw new UnsafePathError(`${file}: is ${formatBytes(stat.size)}, over the ${formatBytes(limit.maxBytes)} limit for this file${limit.raise ? `; ${limit.raise}` : ''}`, file);
   }
 }
 
@@ -185,10 +190,7 @@ export async function readRegularFileAsync(file: string, limit: ReadLimit): Prom
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new UnsafePathError(`${file}: is ${kindOf(stat)}; only regular files are read`, file);
-    if (stat.size > limit.maxBytes) {
-      throw new UnsafePathError(`${file}: is ${formatBytes(stat.size)}, over the ${formatBytes(limit.maxBytes)} limit for this file${limit.raise ? `; ${limit.raise}` : ''}`, file);
-    }
+    checkOpenedFile(file, stat, limit);
     const buffer = Buffer.allocUnsafe(stat.size);
     let read = 0;
     while (read < buffer.length) {
