@@ -3,7 +3,7 @@
 // minimum and median per variant.
 // Run: npx tsx bench/compute/zoo-step.bench.ts [resnet8|lenet5|...] [rounds] [threads] [variant ...]
 //   variants: base (the defaults), plain-conv (no NCHWc rewrite), dw-conv / dw-matmul / dw-shifted
-//   (conv weight-gradient lowerings), dx-conv-transpose / dx-flipped-conv, level-extended, no-spin; join with +
+//   (conv weight-gradient lowerings), dx-conv-transpose / dx-flipped-conv, level-extended, no-spin, intraN (thread count); join with +
 
 import type * as ort from 'onnxruntime-node';
 import type { ConvInputGradLowering } from '../../src/compute/autodiff/conv-input-grad.ts';
@@ -29,6 +29,7 @@ interface Variant {
   inputGrad?: ConvInputGradLowering;
   level: 'all' | 'extended';
   spinning: boolean;
+  intraOp?: number;
 }
 
 function variantOf(name: string): Variant {
@@ -39,6 +40,7 @@ function variantOf(name: string): Variant {
     else if (part.startsWith('dx-')) v.inputGrad = part.slice(3) as ConvInputGradLowering;
     else if (part === 'level-extended') v.level = 'extended';
     else if (part === 'no-spin') v.spinning = false;
+    else if (part.startsWith('intra')) v.intraOp = Number(part.slice(5));
     else if (part !== 'base') throw new Error(`unknown variant part ${part}`);
   }
   return v;
@@ -61,7 +63,7 @@ async function compile(v: Variant): Promise<{ session: ort.InferenceSession; fee
   const outputs = Object.fromEntries([['loss', loss], ...params.map((p, i) => [`grad:${p}`, grads[i]!]), ...[...g.bufferUpdates].map(([b, t]) => [`buffer:${b}`, t])]);
   let onnx = g.toModel({ outputs, state: 'inputs' });
   if (v.nchwc) onnx = rewriteConvsToNchwc(onnx, (n) => (g.has(n) ? g.tensor(n) : undefined), await nchwcBlockSize());
-  const session = await createSession(onnx, { intraOpThreads: threads, optimizationLevel: v.level, nchwc: false, spinning: v.spinning });
+  const session = await createSession(onnx, { intraOpThreads: v.intraOp ?? threads, optimizationLevel: v.level, nchwc: false, spinning: v.spinning });
   let s = 1;
   const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const feeds: Record<string, HostTensor> = {
