@@ -61,6 +61,7 @@ const { init } = await import('../src/compute/graph/init.ts');
 const { createSession, runSession } = await import('../src/compute/ort/session.ts');
 const { median } = await import('../src/compute/model/latency.ts');
 const { StepProfile } = await import('../src/compute/train/profile.ts');
+const { fit } = await import('../src/compute/train/fit.ts');
 const { generateDataset } = await import('../src/compute/data/generated.ts');
 
 function python(args) {
@@ -231,7 +232,7 @@ async function condenseGenerator() {
   return { train_step_ms: median(times), inference_ms: inferenceMs };
 }
 
-/** pix2pix at 32x32, batch 16: the zoo's unet-small (G) and patchgan (D) in one graph, one TrainStep each. */
+/** pix2pix at 32x32, batch 16: the zoo's unet-small (G) and patchgan (D) in one graph, a fit objective each. */
 async function condensePix2pix() {
   const batch = 16;
   const norm = { mean: [0.5], std: [0.5] };
@@ -251,34 +252,31 @@ async function condensePix2pix() {
   const scoped = (scope) => [...g.params.keys()].filter((n) => n.startsWith(`${scope}/`));
   const [dParams, gParams] = [scoped('D'), scoped('G')];
   const size = (names) => names.reduce((s, n) => s + g.params.get(n).shape.reduce((a, b) => a * b, 1), 0);
-  const dStep = await TrainStep.compile({ graph: g, loss: dLoss, params: dParams }, { intraOpThreads: threads });
-  const gStep = await TrainStep.compile({ graph: g, loss: gLoss, params: gParams }, { intraOpThreads: threads });
-  const state = initialState(g);
-  const optD = new Adam({ learningRate: 2e-4, beta1: 0.5 });
-  const optG = new Adam({ learningRate: 2e-4, beta1: 0.5 });
   const data = { input: randomImages([batch, 3, 32, 32], 11), target: randomImages([batch, 3, 32, 32], 12) };
-  const times = [];
-  const profile = new StepProfile();
-  for (let i = 0; i < warmup + steps; i++) {
-    const t = performance.now();
-    const p = i >= warmup && profileOn ? profile : undefined;
-    for (const [step, opt] of [
-      [dStep, optD],
-      [gStep, optG],
-    ]) {
-      const r = await step.run(state, data, p);
-      const u = performance.now();
-      opt.step(state.params, r.grads);
-      p?.lap('optimizer', u);
-    }
-    if (p) p.steps++;
-    if (i >= warmup) times.push(performance.now() - t);
-  }
+  // Through the fit loop, as every method trains: D then G on each step's batch. The stream marks the start
+  // of every loop step, so the gaps between marks are the step times (loop, both sessions, both optimizers).
+  const marks = [];
+  const stream = { names: ['input', 'target'], batchesPerEpoch: warmup + steps + 1, startEpoch: () => {}, next: () => (marks.push(performance.now()), data) };
+  const profile = profileOn ? new StepProfile() : undefined;
+  await fit(
+    {
+      graph: g,
+      objectives: [
+        { name: 'D', loss: dLoss, params: dParams, optimizer: new Adam({ learningRate: 2e-4, beta1: 0.5 }) },
+        { name: 'G', loss: gLoss, params: gParams, optimizer: new Adam({ learningRate: 2e-4, beta1: 0.5 }) },
+      ],
+      streams: { pairs: stream },
+      epochs: 1,
+      compile: { intraOpThreads: threads },
+    },
+    { profile },
+  );
+  const times = marks.slice(warmup + 1).map((t, i) => t - marks[warmup + i]);
   return {
     step_ms: median(times),
     generator_params: size(gParams),
     discriminator_params: size(dParams),
-    ...(profileOn ? { profile_ms_per_step: perStep(profile) } : {}),
+    ...(profile ? { profile_ms_per_step: perStep(profile) } : {}),
   };
 }
 
