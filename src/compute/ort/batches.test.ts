@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../data/dataset.ts';
-import { createRng } from '../graph/init.ts';
-import { batchIndices, classifyBatch } from './batches.ts';
+import { classifyBatch } from './batches.ts';
 
 const dataset: Dataset = {
   kind: 'dataset',
@@ -15,19 +14,6 @@ const dataset: Dataset = {
   normalize: { mean: [0, 0.5], std: [1, 0.5] },
   source: { kind: 'test', files: [] },
 };
-
-describe('batchIndices', () => {
-  it('covers every index once, shuffled with an rng, dropping the partial batch on request', () => {
-    const batches = batchIndices(10, 4, { rng: createRng(1) });
-    expect(batches.map((b) => b.length)).toEqual([4, 4, 2]);
-    expect([...batches.flatMap((b) => Array.from(b))].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(Array.from(batches[0]!)).not.toEqual([0, 1, 2, 3]);
-    expect(batchIndices(10, 4, { dropLast: true }).map((b) => Array.from(b))).toEqual([
-      [0, 1, 2, 3],
-      [4, 5, 6, 7],
-    ]);
-  });
-});
 
 describe('classifyBatch', () => {
   it('normalises per channel and gathers labels in batch order', () => {

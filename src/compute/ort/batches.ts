@@ -1,48 +1,41 @@
-// From a Dataset to the float tensors a compiled step is fed: batch order and normalisation.
+// From a Dataset to the float tensors a compiled step is fed: 8-bit pixels normalised per channel. The
+// fit loop's streams (train/streams.ts) gather into reused buffers with the same tables.
 
 import type { Dataset } from '../data/dataset.ts';
-import type { Rng } from '../graph/init.ts';
 import type { HostTensor } from './session.ts';
 
 /**
- * Index batches over `count` items; a fresh permutation from `rng` when given (Fisher-Yates).
- * The last partial batch is dropped with `dropLast` (static shapes: a compiled step has one batch
- * size, so a trainer usually drops it and an evaluator compiles a second step for it).
+ * 256-entry tables mapping an 8-bit pixel to (pixel / 255 - mean) / std for each channel: a batch is
+ * gathered and normalised with one table lookup per value.
  */
-export function batchIndices(count: number, batchSize: number, options: { rng?: Rng; dropLast?: boolean } = {}): Int32Array[] {
-  if (batchSize < 1) throw new Error('batch size must be at least 1');
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  if (options.rng)
-    for (let i = count - 1; i > 0; i--) {
-      const j = Math.floor(options.rng() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
-  const batches: Int32Array[] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(count, start + batchSize);
-    if (end - start < batchSize && options.dropLast) break;
-    batches.push(order.slice(start, end));
-  }
-  return batches;
+export function normalizationTables(norm: Dataset['normalize'], channels: number): Float32Array[] {
+  return Array.from({ length: channels }, (_, ch) => {
+    const mean = norm.mean[ch] ?? norm.mean[0] ?? 0;
+    const std = norm.std[ch] ?? norm.std[0] ?? 1;
+    return Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / std);
+  });
 }
 
-function normalizedImages(pixels: Uint8Array, shape: readonly [number, number, number], indices: Int32Array, norm: Dataset['normalize']): Float32Array {
+/** Writes the normalised images of `indices` into `out` ([indices.length, c, h, w]). */
+export function gatherImages(pixels: Uint8Array, shape: readonly [number, number, number], indices: ArrayLike<number>, tables: readonly Float32Array[], out: Float32Array): void {
   const [c, h, w] = shape;
   const plane = h * w;
   const size = c * plane;
-  const out = new Float32Array(indices.length * size);
   for (let b = 0; b < indices.length; b++) {
     const src = indices[b]! * size;
+    const dst = b * size;
     for (let ch = 0; ch < c; ch++) {
-      const mean = norm.mean[ch] ?? norm.mean[0] ?? 0;
-      const scale = 1 / (255 * (norm.std[ch] ?? norm.std[0] ?? 1));
-      const offset = mean / (norm.std[ch] ?? norm.std[0] ?? 1);
-      const base = b * size + ch * plane;
-      for (let k = 0; k < plane; k++) out[base + k] = pixels[src + ch * plane + k]! * scale - offset;
+      const table = tables[ch]!;
+      const from = src + ch * plane;
+      const to = dst + ch * plane;
+      for (let k = 0; k < plane; k++) out[to + k] = table[pixels[from + k]!]!;
     }
   }
+}
+
+function normalizedImages(pixels: Uint8Array, shape: readonly [number, number, number], indices: Int32Array, norm: Dataset['normalize']): Float32Array {
+  const out = new Float32Array(indices.length * shape[0] * shape[1] * shape[2]);
+  gatherImages(pixels, shape, indices, normalizationTables(norm, shape[0]), out);
   return out;
 }
 

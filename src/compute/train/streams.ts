@@ -10,6 +10,7 @@
 
 import type { Dataset } from '../data/dataset.ts';
 import type { Rng } from '../graph/init.ts';
+import { gatherImages, normalizationTables } from '../ort/batches.ts';
 import type { HostTensor } from '../ort/session.ts';
 
 export interface DataStream {
@@ -21,35 +22,6 @@ export interface DataStream {
   startEpoch(): void;
   /** The next batch, by graph input name. */
   next(): Record<string, HostTensor>;
-}
-
-/**
- * 256-entry tables mapping an 8-bit pixel to (pixel / 255 - mean) / std for each channel: a batch is
- * gathered and normalised with one table lookup per value.
- */
-export function normalizationTables(norm: Dataset['normalize'], channels: number): Float32Array[] {
-  return Array.from({ length: channels }, (_, ch) => {
-    const mean = norm.mean[ch] ?? norm.mean[0] ?? 0;
-    const std = norm.std[ch] ?? norm.std[0] ?? 1;
-    return Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean) / std);
-  });
-}
-
-/** Writes the normalised images of `indices` into `out` ([indices.length, c, h, w]). */
-export function gatherImages(pixels: Uint8Array, shape: readonly [number, number, number], indices: ArrayLike<number>, tables: readonly Float32Array[], out: Float32Array): void {
-  const [c, h, w] = shape;
-  const plane = h * w;
-  const size = c * plane;
-  for (let b = 0; b < indices.length; b++) {
-    const src = indices[b]! * size;
-    const dst = b * size;
-    for (let ch = 0; ch < c; ch++) {
-      const table = tables[ch]!;
-      const from = src + ch * plane;
-      const to = dst + ch * plane;
-      for (let k = 0; k < plane; k++) out[to + k] = table[pixels[from + k]!]!;
-    }
-  }
 }
 
 /** A permutation of 0..count-1 drawn with Fisher-Yates, written into `order`. */
