@@ -113,14 +113,6 @@ export class Sgd implements Optimizer {
       const nesterov = this.options.nesterov ?? false;
       // PyTorch: the first step's buffer is the gradient itself.
       const carry = first ? 0 : mu;
-      if (!wd && !nesterov) {
-        for (let i = 0; i < n; i++) {
-          const vi = carry * v[i]! + g[i]!;
-          v[i] = vi;
-          p[i] = p[i]! - lr * vi;
-        }
-        continue;
-      }
       for (let i = 0; i < n; i++) {
         const d = g[i]! + wd * p[i]!;
         const vi = carry * v[i]! + d;
@@ -169,40 +161,22 @@ export class Adam implements Optimizer {
       this.steps.set(name, t);
       const c1 = 1 - b1 ** t;
       const c2 = 1 - b2 ** t;
-      // lr * (m / c1) / (sqrt(v / c2) + eps) with the corrections folded into two constants; the
-      // decay cases in their own loops so the common one has no branch.
+      // lr * (m / c1) / (sqrt(v / c2) + eps) with the corrections folded into two constants. Weight
+      // decay is either an L2 term in the gradient (Adam) or a shrink of the weight itself (AdamW); the
+      // unused one is 0 or 1, which leaves the values bit-identical.
       const step = lr / c1;
       const root = 1 / Math.sqrt(c2);
       const [ob1, ob2] = [1 - b1, 1 - b2];
+      const l2 = decoupled ? 0 : wd;
+      const keep = decoupled ? 1 - lr * wd : 1;
       const n = p.length;
-      if (!wd) {
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]!;
-          const mi = b1 * m[i]! + ob1 * gi;
-          const vi = b2 * v[i]! + ob2 * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          p[i] = p[i]! - (step * mi) / (Math.sqrt(vi) * root + eps);
-        }
-      } else if (!decoupled) {
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]! + wd * p[i]!;
-          const mi = b1 * m[i]! + ob1 * gi;
-          const vi = b2 * v[i]! + ob2 * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          p[i] = p[i]! - (step * mi) / (Math.sqrt(vi) * root + eps);
-        }
-      } else {
-        const keep = 1 - lr * wd;
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]!;
-          const mi = b1 * m[i]! + ob1 * gi;
-          const vi = b2 * v[i]! + ob2 * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          p[i] = p[i]! * keep - (step * mi) / (Math.sqrt(vi) * root + eps);
-        }
+      for (let i = 0; i < n; i++) {
+        const gi = g[i]! + l2 * p[i]!;
+        const mi = b1 * m[i]! + ob1 * gi;
+        const vi = b2 * v[i]! + ob2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i]! * keep - (step * mi) / (Math.sqrt(vi) * root + eps);
       }
     }
   }
