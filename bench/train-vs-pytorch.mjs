@@ -62,6 +62,7 @@ const { createSession, runSession } = await import('../src/compute/ort/session.t
 const { median } = await import('../src/compute/model/latency.ts');
 const { StepProfile } = await import('../src/compute/train/profile.ts');
 const { fit } = await import('../src/compute/train/fit.ts');
+const { pix2pixGraph } = await import('./compute/pix2pix-graph.ts');
 const { generateDataset } = await import('../src/compute/data/generated.ts');
 
 function python(args) {
@@ -235,22 +236,8 @@ async function condenseGenerator() {
 /** pix2pix at 32x32, batch 16: the zoo's unet-small (G) and patchgan (D) in one graph, a fit objective each. */
 async function condensePix2pix() {
   const batch = 16;
-  const norm = { mean: [0.5], std: [0.5] };
-  const paired = { shape: [3, 32, 32], classes: [], normalize: norm, task: 'paired', targetShape: [3, 32, 32] };
-  const generator = createZooModel(paired, { architecture: 'unet-small', seed: 0 });
-  const discriminator = createZooModel({ shape: [6, 32, 32], classes: [], normalize: norm, task: 'classify' }, { architecture: 'patchgan', seed: 1 });
   const g = new GraphBuilder({ training: true, seed: 2 });
-  const input = g.input('input', [batch, 3, 32, 32]);
-  const target = g.input('target', [batch, 3, 32, 32]);
-  const fake = buildModelGraph(generator, g, { batch, training: true, input, scope: 'G' }).logits;
-  const dReal = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, target], 1), scope: 'D' }).logits;
-  const dFake = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, fake], 1), scope: 'D', reuse: true }).logits;
-  const ones = F.full(g, dReal.shape, 1);
-  const zeros = F.full(g, dReal.shape, 0);
-  const dLoss = F.mul(F.add(F.bceWithLogits(dReal, ones), F.bceWithLogits(dFake, zeros)), 0.5);
-  const gLoss = F.add(F.bceWithLogits(dFake, ones), F.mul(F.l1Loss(fake, target), 100));
-  const scoped = (scope) => [...g.params.keys()].filter((n) => n.startsWith(`${scope}/`));
-  const [dParams, gParams] = [scoped('D'), scoped('G')];
+  const { dLoss, gLoss, dParams, gParams } = pix2pixGraph(g, batch);
   const size = (names) => names.reduce((s, n) => s + g.params.get(n).shape.reduce((a, b) => a * b, 1), 0);
   const data = { input: randomImages([batch, 3, 32, 32], 11), target: randomImages([batch, 3, 32, 32], 12) };
   // Through the fit loop, as every method trains: D then G on each step's batch. The stream marks the start

@@ -15,6 +15,7 @@ import { buildModelGraph, createZooModel } from '../../src/compute/model/model.t
 import { encodeModel } from '../../src/compute/onnx/model.ts';
 import { nchwcBlockSize, rewriteConvsToNchwc } from '../../src/compute/ort/nchwc.ts';
 import { toOrt } from '../../src/compute/ort/session.ts';
+import { pix2pixGraph } from './pix2pix-graph.ts';
 
 const valued = new Set(['--nodes', '--level', '--dw']);
 const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !valued.has(all[i - 1]!));
@@ -38,20 +39,9 @@ let params: string[];
 if (which === 'pix2pix-d' || which === 'pix2pix-g') {
   // The bench's pix2pix pair at 32x32, batch 16: the D step or the G step.
   const batch = 16;
-  const norm = { mean: [0.5], std: [0.5] };
-  const generator = createZooModel({ shape: [3, 32, 32], classes: [], normalize: norm, task: 'paired', targetShape: [3, 32, 32] }, { architecture: 'unet-small', seed: 0 });
-  const discriminator = createZooModel({ shape: [6, 32, 32], classes: [], normalize: norm, task: 'classify' }, { architecture: 'patchgan', seed: 1 });
-  const input = g.input('input', [batch, 3, 32, 32]);
-  const target = g.input('target', [batch, 3, 32, 32]);
-  const fake = buildModelGraph(generator, g, { batch, training: true, input, scope: 'G' }).logits;
-  const dReal = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, target], 1), scope: 'D' }).logits;
-  const dFake = buildModelGraph(discriminator, g, { batch, training: true, input: F.concat([input, fake], 1), scope: 'D', reuse: true }).logits;
-  const ones = F.full(g, dReal.shape, 1);
-  loss =
-    which === 'pix2pix-d'
-      ? F.mul(F.add(F.bceWithLogits(dReal, ones), F.bceWithLogits(dFake, F.full(g, dReal.shape, 0))), 0.5)
-      : F.add(F.bceWithLogits(dFake, ones), F.mul(F.l1Loss(fake, target), 100));
-  params = [...g.params.keys()].filter((n) => n.startsWith(which === 'pix2pix-d' ? 'D/' : 'G/'));
+  const pair = pix2pixGraph(g, batch);
+  loss = which === 'pix2pix-d' ? pair.dLoss : pair.gLoss;
+  params = which === 'pix2pix-d' ? pair.dParams : pair.gParams;
   batchFeeds.input = random([batch, 3, 32, 32]);
   batchFeeds.target = random([batch, 3, 32, 32]);
 } else {
