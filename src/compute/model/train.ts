@@ -177,7 +177,7 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
   const stepsPerEpoch = stream.batchesPerEpoch;
   const validation = options.validation && options.validation.count > 0 ? options.validation : undefined;
   const epochHooks: EpochHook[] = [];
-  if (hooks.onEpoch) epochHooks.push(async (epoch, state) => (await hooks.onEpoch!(epoch, state)) ?? undefined);
+  if (hooks.onEpoch) epochHooks.push(hooks.onEpoch);
   if (validation)
     epochHooks.push(async (_epoch, state) => {
       const v = await evaluateClassifier({ ...model, ...state }, validation, { ...options, batchSize: 256, signal: hooks.signal });

@@ -166,9 +166,6 @@ function checkSpec(spec: FitSpec): void {
   }
 }
 
-/** Curve name of an objective's loss: `loss` alone, `<name>_loss` beside other objectives. */
-const lossCurve = (spec: FitSpec, o: Objective): string => (spec.objectives.length === 1 ? 'loss' : `${o.name}_loss`);
-
 export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResult> {
   checkSpec(spec);
   const compiled: Compiled[] = [];
@@ -185,7 +182,9 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
   const totalSteps = stepsPerEpoch * spec.epochs;
   const logEvery = hooks.logEvery ?? Math.max(1, Math.min(50, Math.floor(stepsPerEpoch / 10)));
   const profile = hooks.profile;
+  // A lone objective's curve is `loss` and its errors need no name; beside others, `<name>_loss`.
   const single = spec.objectives.length === 1;
+  const lossCurve = (o: Objective): string => (single ? 'loss' : `${o.name}_loss`);
 
   const epochs: FitEpoch[] = [];
   let globalStep = 0;
@@ -229,7 +228,7 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
           metricCounts[m] = (metricCounts[m] ?? 0) + 1;
         }
         if (sum.windowCount === logEvery || s === stepsPerEpoch - 1) {
-          hooks.metric?.(lossCurve(spec, o), sum.window / sum.windowCount, globalStep + 1);
+          hooks.metric?.(lossCurve(o), sum.window / sum.windowCount, globalStep + 1);
           sum.window = 0;
           sum.windowCount = 0;
         }
@@ -238,9 +237,9 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
       globalStep++;
       if (profile) profile.steps++;
       if ((s + 1) % logEvery === 0 || s === stepsPerEpoch - 1) {
-        const losses = compiled
-          .filter((c) => sums.get(c.objective.name)!.count > 0)
-          .map((c) => `${single ? 'loss' : `${c.objective.name} loss`} ${(sums.get(c.objective.name)!.loss / sums.get(c.objective.name)!.count).toFixed(4)}`);
+        const losses = [...sums]
+          .filter(([, sum]) => sum.count > 0)
+          .map(([name, sum]) => `${single ? 'loss' : `${name} loss`} ${(sum.loss / sum.count).toFixed(4)}`);
         hooks.progress?.(Math.min(1, globalStep / Math.max(1, totalSteps)), `epoch ${epoch}/${spec.epochs}, step ${s + 1}/${stepsPerEpoch}, ${losses.join(', ')}`);
       }
     }
