@@ -11,7 +11,8 @@ import { grad } from '../../src/compute/autodiff/grad.ts';
 import { GraphBuilder } from '../../src/compute/graph/graph-builder.ts';
 import { conv2dLayer, linearLayer } from '../../src/compute/graph/layers.ts';
 import * as F from '../../src/compute/graph/ops/index.ts';
-import { createSession, runSession, type HostTensor } from '../../src/compute/ort/session.ts';
+import { createSession, type HostTensor } from '../../src/compute/ort/session.ts';
+import { roundRobinTimes } from './round-robin.ts';
 import type * as ort from 'onnxruntime-node';
 
 const threads = Number(process.argv[2] ?? 0) || undefined;
@@ -68,15 +69,8 @@ async function compile(v: Variant): Promise<{ session: ort.InferenceSession; fee
 }
 
 const compiled = await Promise.all(variants.map(compile));
-for (const c of compiled) for (let i = 0; i < 3; i++) await runSession(c.session, c.feeds);
-const times = variants.map(() => [] as number[]);
-for (let r = 0; r < rounds; r++)
-  for (let i = 0; i < compiled.length; i++) {
-    const t0 = performance.now();
-    await runSession(compiled[i]!.session, compiled[i]!.feeds);
-    times[i]!.push(performance.now() - t0);
-  }
+const times = await roundRobinTimes(compiled, rounds);
 variants.forEach((v, i) => {
-  const sorted = times[i]!.sort((a, b) => a - b);
+  const sorted = times[i]!;
   console.log(`${model} batch ${n}, ${v.label} median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms/step, min ${sorted[0]!.toFixed(1)}`);
 });

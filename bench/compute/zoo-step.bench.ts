@@ -13,7 +13,8 @@ import { GraphBuilder } from '../../src/compute/graph/graph-builder.ts';
 import * as F from '../../src/compute/graph/ops/index.ts';
 import { buildModelGraph, createZooModel } from '../../src/compute/model/model.ts';
 import { nchwcBlockSize, rewriteConvsToNchwc } from '../../src/compute/ort/nchwc.ts';
-import { createSession, runSession, type HostTensor } from '../../src/compute/ort/session.ts';
+import { createSession, type HostTensor } from '../../src/compute/ort/session.ts';
+import { roundRobinTimes } from './round-robin.ts';
 
 const which = process.argv[2] ?? 'resnet8';
 const rounds = Number(process.argv[3] ?? 20);
@@ -77,16 +78,9 @@ async function compile(v: Variant): Promise<{ session: ort.InferenceSession; fee
 const variants = variantNames.map(variantOf);
 const compiled = [];
 for (const v of variants) compiled.push(await compile(v));
-for (const cmp of compiled) for (let i = 0; i < 3; i++) await runSession(cmp.session, cmp.feeds);
-const times = variants.map(() => [] as number[]);
-for (let r = 0; r < rounds; r++)
-  for (let i = 0; i < compiled.length; i++) {
-    const t0 = performance.now();
-    await runSession(compiled[i]!.session, compiled[i]!.feeds);
-    times[i]!.push(performance.now() - t0);
-  }
+const times = await roundRobinTimes(compiled, rounds);
 const rows = variants.map((v, i) => {
-  const sorted = times[i]!.sort((a, b) => a - b);
+  const sorted = times[i]!;
   return { variant: v.name, min_ms: Number(sorted[0]!.toFixed(2)), median_ms: Number(sorted[Math.floor(sorted.length / 2)]!.toFixed(2)) };
 });
 console.log(JSON.stringify({ model: which, batch, threads, rounds, rows }, null, 2));
