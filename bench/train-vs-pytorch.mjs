@@ -305,17 +305,18 @@ const mustShow = [];
 const claim = (text, value, bound, reference, atLeast = false) =>
   mustShow.push({ claim: text, pass: Number.isFinite(value) && (atLeast ? value >= bound : value <= bound), value: round(value), reference });
 
+/** Both sides' training step and inference medians, their ratios, and the two claims (inference <= 0.7). */
+function stepAndInference(c, p, stepClaim, stepBound, inferenceClaim) {
+  const r = { condense: c, pytorch: p, ratio_train_step: round(c.train_step_ms / p.train_step_ms), ratio_inference: round(c.inference_ms / p.inference_ms) };
+  claim(`${stepClaim}, Condense / PyTorch <= ${stepBound.toFixed(1)}`, r.ratio_train_step, stepBound, `${round(c.train_step_ms, 1)} ms vs ${round(p.train_step_ms, 1)} ms`);
+  claim(`${inferenceClaim}, Condense / PyTorch <= 0.7`, r.ratio_inference, 0.7, `${round(c.inference_ms, 2)} ms vs ${round(p.inference_ms, 2)} ms`);
+  return r;
+}
+
 if (wanted('resnet8')) {
   const c = await condenseResnet8();
   const p = python(['resnet8', threads, steps, warmup]);
-  const r = (result.resnet8 = {
-    condense: c,
-    pytorch: p,
-    ratio_train_step: round(c.train_step_ms / p.train_step_ms),
-    ratio_inference: round(c.inference_ms / p.inference_ms),
-  });
-  claim('ResNet-8 32x32x3 batch 64 training step, Condense / PyTorch <= 1.0', r.ratio_train_step, 1, `${round(c.train_step_ms, 1)} ms vs ${round(p.train_step_ms, 1)} ms`);
-  claim('ResNet-8 inference batch 64, Condense / PyTorch <= 0.7', r.ratio_inference, 0.7, `${round(c.inference_ms, 2)} ms vs ${round(p.inference_ms, 2)} ms`);
+  result.resnet8 = stepAndInference(c, p, 'ResNet-8 32x32x3 batch 64 training step', 1, 'ResNet-8 inference batch 64');
 }
 if (wanted('resnet8_epoch')) {
   const count = 10000;
@@ -364,9 +365,7 @@ if (wanted('pix2pix')) {
 if (wanted('generator')) {
   const c = await condenseGenerator();
   const p = python(['generator', threads, steps, warmup]);
-  const r = (result.generator_64x64_b16 = { condense: c, pytorch: p, ratio_train_step: round(c.train_step_ms / p.train_step_ms), ratio_inference: round(c.inference_ms / p.inference_ms) });
-  claim('Encoder-decoder generator 64x64 batch 16 training step, Condense / PyTorch <= 0.8', r.ratio_train_step, 0.8, `${round(c.train_step_ms, 1)} ms vs ${round(p.train_step_ms, 1)} ms`);
-  claim('Generator inference, Condense / PyTorch <= 0.7', r.ratio_inference, 0.7, `${round(c.inference_ms, 2)} ms vs ${round(p.inference_ms, 2)} ms`);
+  result.generator_64x64_b16 = stepAndInference(c, p, 'Encoder-decoder generator 64x64 batch 16 training step', 0.8, 'Generator inference');
 }
 if (wanted('memory')) {
   const count = 1024;
