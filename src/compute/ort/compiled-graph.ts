@@ -131,6 +131,8 @@ export interface TrainStepSpec {
   params?: readonly string[];
   /** Extra scalars fetched each step (accuracy, ...). */
   metrics?: Record<string, Tensor>;
+  /** Whole tensors fetched each step (generated images an image pool keeps, ...). */
+  outputs?: Record<string, Tensor>;
 }
 
 export interface StepResult {
@@ -139,12 +141,15 @@ export interface StepResult {
   metrics: Record<string, number>;
   /** New buffer values (running statistics); apply them with applyBufferUpdates. */
   buffers: Map<string, TensorValues>;
+  /** The spec's `outputs`, by name (empty without them). */
+  outputs: Record<string, HostTensor>;
 }
 
 const LOSS = 'step:loss';
 const gradOutput = (name: string) => `step:grad:${name}`;
 const metricOutput = (name: string) => `step:metric:${name}`;
 const bufferOutput = (name: string) => `step:buffer:${name}`;
+const fetchedOutput = (name: string) => `step:output:${name}`;
 
 /** One training step compiled into a single session: loss, gradients, metrics, new buffers. */
 export class TrainStep {
@@ -153,6 +158,7 @@ export class TrainStep {
     readonly paramNames: readonly string[],
     readonly metricNames: readonly string[],
     readonly bufferNames: readonly string[],
+    readonly outputNames: readonly string[] = [],
   ) {}
 
   static async compile(spec: TrainStepSpec, options: CompileOptions = {}): Promise<TrainStep> {
@@ -174,8 +180,10 @@ export class TrainStep {
     }
     const bufferNames = [...graph.bufferUpdates.keys()];
     for (const b of bufferNames) outputs[bufferOutput(b)] = graph.bufferUpdates.get(b)!;
+    const outputNames = Object.keys(spec.outputs ?? {});
+    for (const o of outputNames) outputs[fetchedOutput(o)] = spec.outputs![o]!;
     const fn = await CompiledFunction.compile(graph, outputs, options);
-    return new TrainStep(fn, paramNames, metricNames, bufferNames);
+    return new TrainStep(fn, paramNames, metricNames, bufferNames, outputNames);
   }
 
   get cacheKey(): string {
@@ -195,8 +203,10 @@ export class TrainStep {
     for (const m of this.metricNames) metrics[m] = Number(out[metricOutput(m)]!.values[0]);
     const buffers = new Map<string, TensorValues>();
     for (const b of this.bufferNames) buffers.set(b, out[bufferOutput(b)]!.values);
+    const outputs: Record<string, HostTensor> = {};
+    for (const o of this.outputNames) outputs[o] = out[fetchedOutput(o)]!;
     profile?.lap('fetch', t);
-    return { loss: Number(out[LOSS]!.values[0]), grads, metrics, buffers };
+    return { loss: Number(out[LOSS]!.values[0]), grads, metrics, buffers, outputs };
   }
 }
 

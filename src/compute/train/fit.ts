@@ -36,6 +36,15 @@ export interface Objective {
   beforeUpdate?: (params: ReadonlyMap<string, Float32Array>, grads: Map<string, Float32Array>, step: number) => void;
   /** After each update, on the parameters in place (projections, clamps). */
   afterUpdate?: (params: ReadonlyMap<string, Float32Array>, step: number) => void;
+  /** Whole tensors fetched with the loss each step (the generated images an image pool keeps), handed to `afterStep`. */
+  outputs?: Record<string, Tensor>;
+  /** After each update, with this step's `outputs` (valid until the objective's next step). */
+  afterStep?: (outputs: Record<string, HostTensor>, step: number) => void;
+  /**
+   * Graph inputs this objective reads that no stream provides, made just before each of its steps (and
+   * after the earlier objectives of the loop step ran): the images an image pool hands a discriminator.
+   */
+  inputs?: { names: readonly string[]; make: (step: number) => Record<string, HostTensor> };
 }
 
 /** A copy of the training state, as epoch hooks and checkpoints see it. */
@@ -170,9 +179,9 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
   checkSpec(spec);
   const compiled: Compiled[] = [];
   for (const objective of spec.objectives) {
-    const step = await TrainStep.compile({ graph: spec.graph, loss: objective.loss, params: objective.params, metrics: objective.metrics }, spec.compile);
+    const step = await TrainStep.compile({ graph: spec.graph, loss: objective.loss, params: objective.params, metrics: objective.metrics, outputs: objective.outputs }, spec.compile);
     for (const input of step.batchInputs)
-      if (!Object.values(spec.streams).some((s) => s.names.includes(input)))
+      if (!Object.values(spec.streams).some((s) => s.names.includes(input)) && !objective.inputs?.names.includes(input))
         throw new Error(`objective ${objective.name} reads the graph input ${input}, which no data stream provides`);
     compiled.push({ objective, step, every: objective.every ?? 1, updates: 0 });
   }
@@ -207,7 +216,7 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
         if (globalStep % c.every !== 0) continue;
         const o = c.objective;
         if (o.schedule) o.optimizer.learningRate = o.schedule(c.updates);
-        const r = await c.step.run(state, batch, profile);
+        const r = await c.step.run(state, o.inputs ? { ...batch, ...o.inputs.make(globalStep + 1) } : batch, profile);
         if (profile) t = performance.now();
         c.updates++;
         if (!Number.isFinite(r.loss)) throw new NonFiniteLossError(globalStep + 1, epoch, o.optimizer.learningRate, single ? undefined : o.name);
@@ -216,6 +225,7 @@ export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResul
         o.optimizer.step(state.params, r.grads);
         if (profile) t = profile.lap('optimizer', t);
         o.afterUpdate?.(state.params, globalStep + 1);
+        o.afterStep?.(r.outputs, globalStep + 1);
         applyBufferUpdates(state, r.buffers);
         if (profile) t = profile.lap('hooks', t);
         const sum = sums.get(o.name)!;
