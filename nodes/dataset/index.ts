@@ -2,9 +2,11 @@
 // splits, optionally resized, re-channelled, limited and shifted to a new domain.
 import { z } from 'zod';
 import { GENERATED_MAX_CLASSES } from '../../src/compute/data/generated';
+import { IMAGE_TASKS, imageTaskShape, imageTaskSplits } from '../../src/compute/data/image-tasks';
 import { loadDatasetSplits } from '../../src/compute/data/load';
 import { sourceFiles } from '../../src/compute/data/sources';
-import { defineNode, type PortFacts } from '../../src/shared/node-sdk';
+import { NO_SHIFT } from '../../src/compute/data/transforms';
+import { defineNode, NodeError, type PortFacts } from '../../src/shared/node-sdk';
 
 const fileParam = (help: string) => z.string().default('').meta({ help, format: 'path' });
 
@@ -44,6 +46,13 @@ export const datasetParams = z.object({
   contrast: z.number().min(0).max(4).default(1).meta({ help: 'Shift: contrast factor around mid-grey. 1: unchanged.' }),
   tint: z.string().default('').meta({ help: 'Shift: a colour like #ff8800 the images are multiplied with (makes them RGB). Empty: none.' }),
   tintStrength: z.number().min(0).max(1).default(0.5).meta({ help: 'Shift: how much of the tint is applied.' }),
+  imageTask: z
+    .enum(['none', ...IMAGE_TASKS])
+    .default('none')
+    .meta({
+      help: 'Turn a classification source into an image-to-image task (targets: the images, zero-padded to a multiple of 8, 28 -> 32). super-resolution: 2x down then up; edges: Sobel magnitude; denoise: + Gaussian noise; unpaired: domain B = the images under the shift above (invert when none), shuffled in train.',
+    }),
+  taskNoise: z.number().min(0).max(128).default(40).meta({ help: 'imageTask denoise: noise standard deviation.', unit: 'pixel levels (0-255)', appliesWhen: { imageTask: ['denoise'] } }),
 });
 
 type DatasetParams = z.infer<typeof datasetParams>;
@@ -58,6 +67,9 @@ export function datasetFacts(p: DatasetParams): PortFacts {
   const known = stored[p.source];
   const channels = p.tint !== '' ? 3 : p.channels !== 'keep' ? Number(p.channels) : known?.c;
   const size = p.resize > 0 ? p.resize : known?.size;
+  if (p.imageTask !== 'none' && p.source !== 'paired-folder') {
+    return { task: 'paired', ...(channels !== undefined && size !== undefined ? { shape: imageTaskShape([channels, size, size]) } : {}) };
+  }
   return {
     task: p.source === 'paired-folder' ? 'paired' : 'classify',
     ...(channels !== undefined && size !== undefined ? { shape: [channels, size, size] as [number, number, number] } : {}),
@@ -84,12 +96,17 @@ export default defineNode({
     return { outputs: { train: facts, test: facts, validation: facts } };
   },
   async execute(ctx) {
-    const splits = loadDatasetSplits(ctx.params, {
+    const p = ctx.params;
+    if (p.imageTask !== 'none' && p.source === 'paired-folder') throw new NodeError('imageTask makes paired data from a classification source; paired-folder is paired already', { param: 'imageTask' });
+    // The unpaired task uses the shift to make domain B, so the images themselves are loaded unshifted.
+    const unpaired = p.imageTask === 'unpaired';
+    const loaded = loadDatasetSplits(unpaired ? { ...p, ...NO_SHIFT } : p, {
       resolvePath: (path) => ctx.resolvePath(path),
       signal: ctx.signal,
       progress: (fraction, message) => ctx.progress(fraction, message),
       log: (message, level) => ctx.log(message, level),
     });
+    const splits = p.imageTask === 'none' ? loaded : imageTaskSplits(loaded, p.imageTask, { noise: p.taskNoise, shift: p, seed: p.seed, signal: ctx.signal });
     const { train, test, validation } = splits;
     ctx.log(
       `${train.name}: ${train.count} train, ${test.count} test, ${validation.count} validation images of ${train.shape.join('x')}` +
