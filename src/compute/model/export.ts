@@ -32,10 +32,13 @@ export function exportModelProto(model: Model, options: ExportOptions = {}): Mod
   const inputName = model.architecture.kind === 'onnx' ? model.architecture.input : 'input';
   const [c, h, w] = model.meta.inputShape;
   const input = g.input(inputName, [1, c, h, w]);
-  const { logits } = buildModelGraph(masked, g, { batch: 1, training: false, input, skipMasks: true });
-  const outputName = exportOutputName(model);
+  const { logits, outputs: named } = buildModelGraph(masked, g, { batch: 1, training: false, input, skipMasks: true });
+  const heads = model.architecture.kind === 'zoo' ? model.architecture.heads : undefined;
+  // A multi-head model has one output per head (`task1`, `task2`, ...), each the scores of its own classes.
+  const outputs = heads ? Object.fromEntries(heads.map((_, t) => [headOutputName(t), named[`head${t}`]!])) : { [exportOutputName(model)]: logits };
+  const outputName = heads ? headOutputName(0) : exportOutputName(model);
   const proto = g.toModel({
-    outputs: { [outputName]: logits },
+    outputs,
     state: 'initializers',
     dynamicBatch: 'N',
     graphName: model.name,
@@ -43,12 +46,28 @@ export function exportModelProto(model: Model, options: ExportOptions = {}): Mod
     metadata: {
       'condense.input': JSON.stringify(inputContractOf(model, inputName, outputName)),
       'condense.lineage': JSON.stringify(model.meta.lineage),
+      ...(heads && { 'condense.heads': JSON.stringify(headsMetadata(model, heads)) }),
       'condense.architecture': JSON.stringify(
         model.architecture.kind === 'zoo' ? model.architecture : { kind: 'onnx', source: model.architecture.source },
       ),
     },
   });
   return options.foldBatchNorm ? foldBatchNorm(proto) : proto;
+}
+
+/** The exported output of head t (0-based) of a multi-head model. */
+export function headOutputName(t: number): string {
+  return `task${t + 1}`;
+}
+
+/** Which output holds which classes, for a runtime reading a multi-head file. */
+function headsMetadata(model: Model, heads: readonly number[]): { output: string; classes: string[] }[] {
+  let start = 0;
+  return heads.map((k, t) => {
+    const classes = model.meta.classes.slice(start, start + k);
+    start += k;
+    return { output: headOutputName(t), classes };
+  });
 }
 
 /** Inference ONNX bytes of the model. */

@@ -14,7 +14,14 @@ import { buildZoo, zooTask, CLASSIFIER_NAMES, ZOO_NAMES, type ZooBuild, type Zoo
 export { CLASSIFIER_NAMES, ZOO_NAMES, zooTask, type ZooName, type ZooOptions, type ZooTask };
 
 export type Architecture =
-  | { kind: 'zoo'; name: ZooName; width: number; options?: ZooOptions }
+  | {
+      kind: 'zoo';
+      name: ZooName;
+      width: number;
+      options?: ZooOptions;
+      /** A multi-head classifier (one head per task on a shared trunk): the classes of each head; `meta.classes` lists them head after head. */
+      heads?: number[];
+    }
   /** An imported ONNX graph: the file's bytes (its initializers are the starting weights). */
   | { kind: 'onnx'; bytes: Uint8Array; input: string; output: string; source: string };
 
@@ -158,6 +165,7 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
       outChannels: model.meta.outputShape?.[0] ?? 1,
       options: model.architecture.options ?? {},
       expose: (name, t) => (outputs[name] = t),
+      ...(model.architecture.heads && { heads: model.architecture.heads }),
     };
     const logits = buildZoo(model.architecture.name, input, build);
     return { input, logits, outputs: { ...outputs, output: logits } };

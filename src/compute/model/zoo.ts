@@ -54,6 +54,12 @@ export interface ZooBuild {
    * feature losses.
    */
   expose?: (name: string, t: Tensor) => void;
+  /**
+   * Task-incremental classifiers: the classes of each output head. The last linear layer becomes one
+   * layer per head on the same features (`heads.<t>.weight`, exposed as `head<t>`), and the output is
+   * the heads' scores side by side. Absent: the usual single `fc` layer.
+   */
+  heads?: readonly number[];
 }
 
 const scaled = (b: ZooBuild, n: number): number => Math.max(1, Math.round(n * b.width));
@@ -87,11 +93,22 @@ function bn(b: ZooBuild, x: Tensor, name: string): Tensor {
 
 const pool2 = (x: Tensor): Tensor => F.maxPool2d(x, { kernel: 2, stride: 2 });
 
+/** The classifier's last linear layer on `features`: `name`, or one layer per head (see ZooBuild.heads). */
+function outputLayer(b: ZooBuild, features: Tensor, name: string): Tensor {
+  if (!b.heads) return linear(b, features, name, b.classes);
+  const heads = b.heads.map((classes, t) => {
+    const scores = linear(b, features, `heads.${t}`, classes);
+    b.expose?.(`head${t}`, scores);
+    return scores;
+  });
+  return heads.length === 1 ? heads[0]! : F.concat(heads, 1);
+}
+
 /** Global average pooling, then the `fc` layer; the pooled vector is exposed as `features`. */
 function classifierHead(b: ZooBuild, h: Tensor): Tensor {
   const features = F.flatten(F.globalAvgPool(h));
   b.expose?.('features', features);
-  return linear(b, features, 'fc', b.classes);
+  return outputLayer(b, features, 'fc');
 }
 
 function mlp(b: ZooBuild, x: Tensor): Tensor {
@@ -99,7 +116,7 @@ function mlp(b: ZooBuild, x: Tensor): Tensor {
   h = F.relu(linear(b, h, 'fc1', scaled(b, 256)));
   h = F.relu(linear(b, h, 'fc2', scaled(b, 128)));
   b.expose?.('features', h);
-  return linear(b, h, 'fc3', b.classes);
+  return outputLayer(b, h, 'fc3');
 }
 
 /** LeCun et al. 1998 with ReLU and max pooling; 28x28 inputs are padded by 2 to the original 32x32. */
@@ -112,7 +129,7 @@ function lenet5(b: ZooBuild, x: Tensor): Tensor {
   h = F.relu(linear(b, h, 'fc1', scaled(b, 120)));
   h = F.relu(linear(b, h, 'fc2', scaled(b, 84)));
   b.expose?.('features', h);
-  return linear(b, h, 'fc3', b.classes);
+  return outputLayer(b, h, 'fc3');
 }
 
 /** VGG-style (Simonyan & Zisserman 2015): 3x3 convs with batch norm, three pooled stages. */
