@@ -257,7 +257,8 @@ def memory(path, count, epochs, mean, std):
 
 
 def pix2pix(steps, warmup):
-    """One loop step: D on the real and the fake pair (BCE), then G on GAN loss + 100 L1; Adam 2e-4, beta1 0.5."""
+    """One loop step: G on GAN loss + 100 L1, then D on the real pair and the (detached) fake of the same
+    step (BCE); Adam 2e-4, beta1 0.5. G stepped first, as the Condense side's fit loop does."""
     G, D = UNetSmall(), PatchGAN()
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -269,6 +270,13 @@ def pix2pix(steps, warmup):
         t = time.perf_counter()
         fake = G(x)
         for p in D.parameters():
+            p.requires_grad_(False)
+        opt_g.zero_grad()
+        score = D(torch.cat([x, fake], 1))
+        g_loss = bce(score, torch.ones_like(score)) + 100 * (fake - y).abs().mean()
+        g_loss.backward()
+        opt_g.step()
+        for p in D.parameters():
             p.requires_grad_(True)
         opt_d.zero_grad()
         real_score = D(torch.cat([x, y], 1))
@@ -276,13 +284,6 @@ def pix2pix(steps, warmup):
         d_loss = 0.5 * (bce(real_score, torch.ones_like(real_score)) + bce(fake_score, torch.zeros_like(fake_score)))
         d_loss.backward()
         opt_d.step()
-        for p in D.parameters():
-            p.requires_grad_(False)
-        opt_g.zero_grad()
-        score = D(torch.cat([x, fake], 1))
-        g_loss = bce(score, torch.ones_like(score)) + 100 * (fake - y).abs().mean()
-        g_loss.backward()
-        opt_g.step()
         if i >= warmup:
             times.append(1000 * (time.perf_counter() - t))
     return {"step_ms": median(times), "generator_params": count(G), "discriminator_params": count(D)}
@@ -313,7 +314,7 @@ def idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-def lenet(folder, epochs):
+def lenet(folder, epochs, seed=0):
     xtr = idx(folder + "/train-images-idx3-ubyte.gz").astype(np.float32) / 255
     ytr = idx(folder + "/train-labels-idx1-ubyte.gz").astype(np.int64)
     xte = idx(folder + "/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255
@@ -322,9 +323,10 @@ def lenet(folder, epochs):
     xtr = torch.from_numpy((xtr - mean) / std).unsqueeze(1)
     xte = torch.from_numpy((xte - mean) / std).unsqueeze(1)
     ytr, yte = torch.from_numpy(ytr), torch.from_numpy(yte)
+    torch.manual_seed(seed)
     model = LeNet5()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator().manual_seed(seed)
     epoch_s = []
     for _ in range(epochs):
         model.train()
@@ -368,4 +370,4 @@ if __name__ == "__main__":
         fn = resnet8_epoch if what == "resnet8_epoch" else memory
         print(json.dumps(fn(path, n, epochs, norm["mean"], norm["std"])))
     else:
-        print(json.dumps(lenet(sys.argv[3], int(sys.argv[4]))))
+        print(json.dumps(lenet(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5].isdigit() else 0)))

@@ -44,6 +44,7 @@ if (which === 'pix2pix-d' || which === 'pix2pix-g') {
   params = which === 'pix2pix-d' ? pair.dParams : pair.gParams;
   batchFeeds.input = random([batch, 3, 32, 32]);
   batchFeeds.target = random([batch, 3, 32, 32]);
+  if (which === 'pix2pix-d') batchFeeds.fake = random([batch, 3, 32, 32]);
 } else {
   const [c, h, w] = which === 'lenet5' ? [1, 28, 28] : [3, 32, 32];
   const batch = 64;
