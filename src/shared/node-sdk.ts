@@ -1,5 +1,6 @@
 // The node SDK: every node type is one `defineNode({...})` call in nodes/<name>/index.ts.
 import { z } from 'zod';
+import type { TaskSequence } from '../compute/continual/tasks';
 import type { Dataset } from '../compute/data/dataset';
 import type { Model } from '../compute/model/model';
 import type { NodeDescriptor } from './node-descriptor';
@@ -24,7 +25,7 @@ declare module 'zod' {
 /** The runtime value carried by each port type. Types without a node yet stay `unknown`. */
 export interface PortValueMap {
   Dataset: Dataset;
-  TaskSequence: unknown;
+  TaskSequence: TaskSequence;
   Model: Model;
   Metrics: Metrics;
   Report: Report;

@@ -61,8 +61,8 @@ export interface ContinualHooks {
   progress?: (fraction: number, message: string) => void;
   metric?: (name: string, value: number, step: number) => void;
   log?: (message: string) => void;
-  /** After each task, with its row of the accuracy matrix (a[t][u] for u <= t). */
-  taskEnd?: (t: number, row: number[]) => void;
+  /** After each task, with its row of the accuracy matrix (a[t][u] for u <= t) and the main network then. */
+  taskEnd?: (t: number, row: number[], model: Model) => void;
 }
 
 export interface TaskRecord {
@@ -176,7 +176,7 @@ function mergedState(...graphs: (GraphBuilder | undefined)[]): ModelState {
  * statistics, running statistics untouched), CE of the task's head. A last partial batch is left out
  * (static shapes), and the division is by the images used.
  */
-async function taskFisher(graph: { graph: GraphBuilder; loss: Tensor }, scope: string, params: readonly string[], state: ModelState, data: Dataset, normalize: Dataset['normalize'], threads?: number): Promise<Map<string, Float32Array>> {
+export async function taskFisher(graph: { graph: GraphBuilder; loss: Tensor }, scope: string, params: readonly string[], state: ModelState, data: Dataset, normalize: Dataset['normalize'], threads?: number): Promise<Map<string, Float32Array>> {
   const step = await TrainStep.compile({ graph: graph.graph, loss: graph.loss, params: params.map((p) => scopedName(scope, p)) }, { intraOpThreads: threads });
   const stream = classifyStream(data, { batch: FISHER_BATCH, names: { images: IMAGES, labels: LABELS }, normalize });
   const batches = stream.batchesPerEpoch;
@@ -307,7 +307,7 @@ export async function learnTasks(model: Model, sequence: TaskSequence, o: Contin
     record.seconds = (performance.now() - started) / 1000;
 
     // Row t of the accuracy matrix: every task seen so far, each through its own head.
-    const current: Model = { ...model, ...modelStateOf(model, state, MAIN) };
+    const current = networkOf(model, state, MAIN);
     const row: number[] = [];
     for (let u = 0; u <= t; u++) {
       hooks.signal?.throwIfAborted();
@@ -315,7 +315,7 @@ export async function learnTasks(model: Model, sequence: TaskSequence, o: Contin
       row.push((await evaluateClassifier(headModel(current, u), test, { batchSize: 500, intraOpThreads: threads })).accuracy);
     }
     if (o.method === 'afec') {
-      const expanded: Model = { ...model, ...modelStateOf(model, state, EXPANDED) };
+      const expanded = networkOf(model, state, EXPANDED);
       record.expandedAccuracy = (await evaluateClassifier(headModel(expanded, t), evalSubset(task.test, o.evalCount), { batchSize: 500, intraOpThreads: threads })).accuracy;
     }
     matrix[t] = [...row, ...new Array<null>(T - row.length).fill(null)];
@@ -324,10 +324,16 @@ export async function learnTasks(model: Model, sequence: TaskSequence, o: Contin
     hooks.metric?.('average_accuracy', row.reduce((a, b) => a + b, 0) / row.length, t + 1);
     hooks.metric?.('new_task_accuracy', row[t]!, t + 1);
     hooks.log?.(`${task.name} (${task.description}) in ${record.seconds.toFixed(1)} s: accuracy ${row.map((a) => (100 * a).toFixed(1)).join(' / ')}%`);
-    hooks.taskEnd?.(t, row);
+    hooks.taskEnd?.(t, row, current);
   }
-  const final: Model = { ...model, ...modelStateOf(model, state, MAIN) };
-  return { model: final, matrix, figures: continualFigures(matrix), tasks: records };
+  return { model: networkOf(model, state, MAIN), matrix, figures: continualFigures(matrix), tasks: records };
+}
+
+/** One network of the state as a Model, its values copied (the state keeps training in place). */
+function networkOf(model: Model, state: ModelState, scope: string): Model {
+  const { params, buffers } = modelStateOf(model, state, scope);
+  const copy = (r: Record<string, Float32Array>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.slice()]));
+  return { ...model, params: copy(params), buffers: copy(buffers) };
 }
 
 function evalSubset(data: Dataset, count: number | undefined): Dataset {

@@ -8,8 +8,9 @@ import type { HostTensor } from './session.ts';
 export interface FisherOptions {
   /**
    * Multiplies every squared gradient. A mean-reduced loss shrinks a batch gradient by the batch
-   * size, so methods that square batch gradients rescale them: AFEC (Wang et al. 2021) uses
-   * batches of 20 with scale 20. Defaults to 1.
+   * size, so methods that square batch gradients may rescale them. AFEC (Wang et al. 2021) sums
+   * 20 * g_b^2 over batches of 20 and divides by the number of images, which is this mean over
+   * batches with scale 1 (src/compute/continual/afec.ts). Defaults to 1.
    */
   scale?: number;
   /**
