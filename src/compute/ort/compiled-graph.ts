@@ -6,6 +6,7 @@ import type * as ort from 'onnxruntime-node';
 import { grad } from '../autodiff/grad.ts';
 import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
 import { createRng, type Rng } from '../graph/init.ts';
+import type { ModelProto } from '../onnx/model.ts';
 import type { TensorValues } from '../onnx/tensor-data.ts';
 import type { StepProfile } from '../train/profile.ts';
 import { nchwcBlockSize, rewriteConvsToNchwc } from './nchwc.ts';
@@ -34,6 +35,12 @@ export interface CompileOptions extends SessionOptions {
   seed?: number;
 }
 
+/** The ONNX model a session runs for these outputs: state as inputs, convolutions in NCHWc unless turned off. */
+export async function sessionModel(graph: GraphBuilder, outputs: Record<string, Tensor>, options: CompileOptions = {}): Promise<ModelProto> {
+  const model = graph.toModel({ outputs, state: 'inputs' });
+  return (options.nchwc ?? true) ? rewriteConvsToNchwc(model, (name) => (graph.has(name) ? graph.tensor(name) : undefined), await nchwcBlockSize()) : model;
+}
+
 /** A graph function: feeds = state + batch, fetches = the named outputs. */
 export class CompiledFunction {
   private readonly rng: Rng;
@@ -48,9 +55,7 @@ export class CompiledFunction {
   }
 
   static async compile(graph: GraphBuilder, outputs: Record<string, Tensor>, options: CompileOptions = {}): Promise<CompiledFunction> {
-    let model = graph.toModel({ outputs, state: 'inputs' });
-    if (options.nchwc ?? true) model = rewriteConvsToNchwc(model, (name) => (graph.has(name) ? graph.tensor(name) : undefined), await nchwcBlockSize());
-    const { key, session } = cachedSession(model, options);
+    const { key, session } = cachedSession(await sessionModel(graph, outputs, options), options);
     return new CompiledFunction(graph, await session, key, Object.keys(outputs), options.seed ?? 0);
   }
 
@@ -145,11 +150,45 @@ export interface StepResult {
   outputs: Record<string, HostTensor>;
 }
 
-const LOSS = 'step:loss';
-const gradOutput = (name: string) => `step:grad:${name}`;
-const metricOutput = (name: string) => `step:metric:${name}`;
+export const LOSS = 'step:loss';
+export const gradOutput = (name: string) => `step:grad:${name}`;
+export const metricOutput = (name: string) => `step:metric:${name}`;
 const bufferOutput = (name: string) => `step:buffer:${name}`;
 const fetchedOutput = (name: string) => `step:output:${name}`;
+
+/** What a training step's session computes: the loss, each parameter's gradient, metrics, new buffers, fetched tensors. */
+export interface TrainStepOutputs {
+  outputs: Record<string, Tensor>;
+  paramNames: string[];
+  metricNames: string[];
+  bufferNames: string[];
+  outputNames: string[];
+}
+
+/** Records the gradients of the spec's loss and names every value the step fetches. */
+export function trainStepOutputs(spec: TrainStepSpec): TrainStepOutputs {
+  const { graph, loss } = spec;
+  const paramNames = spec.params ? [...spec.params] : [...graph.params.keys()];
+  for (const name of paramNames) if (!graph.params.has(name)) throw new Error(`${name} is not a parameter of the graph`);
+  const grads = grad(
+    graph,
+    loss,
+    paramNames.map((n) => graph.tensor(n)),
+  );
+  const outputs: Record<string, Tensor> = { [LOSS]: loss };
+  paramNames.forEach((n, i) => (outputs[gradOutput(n)] = grads[i]!));
+  const metricNames = Object.keys(spec.metrics ?? {});
+  for (const m of metricNames) {
+    const t = spec.metrics![m]!;
+    if (t.size !== 1) throw new Error(`metric ${m} must be a scalar`);
+    outputs[metricOutput(m)] = t;
+  }
+  const bufferNames = [...graph.bufferUpdates.keys()];
+  for (const b of bufferNames) outputs[bufferOutput(b)] = graph.bufferUpdates.get(b)!;
+  const outputNames = Object.keys(spec.outputs ?? {});
+  for (const o of outputNames) outputs[fetchedOutput(o)] = spec.outputs![o]!;
+  return { outputs, paramNames, metricNames, bufferNames, outputNames };
+}
 
 /** One training step compiled into a single session: loss, gradients, metrics, new buffers. */
 export class TrainStep {
@@ -162,27 +201,8 @@ export class TrainStep {
   ) {}
 
   static async compile(spec: TrainStepSpec, options: CompileOptions = {}): Promise<TrainStep> {
-    const { graph, loss } = spec;
-    const paramNames = spec.params ? [...spec.params] : [...graph.params.keys()];
-    for (const name of paramNames) if (!graph.params.has(name)) throw new Error(`${name} is not a parameter of the graph`);
-    const grads = grad(
-      graph,
-      loss,
-      paramNames.map((n) => graph.tensor(n)),
-    );
-    const outputs: Record<string, Tensor> = { [LOSS]: loss };
-    paramNames.forEach((n, i) => (outputs[gradOutput(n)] = grads[i]!));
-    const metricNames = Object.keys(spec.metrics ?? {});
-    for (const m of metricNames) {
-      const t = spec.metrics![m]!;
-      if (t.size !== 1) throw new Error(`metric ${m} must be a scalar`);
-      outputs[metricOutput(m)] = t;
-    }
-    const bufferNames = [...graph.bufferUpdates.keys()];
-    for (const b of bufferNames) outputs[bufferOutput(b)] = graph.bufferUpdates.get(b)!;
-    const outputNames = Object.keys(spec.outputs ?? {});
-    for (const o of outputNames) outputs[fetchedOutput(o)] = spec.outputs![o]!;
-    const fn = await CompiledFunction.compile(graph, outputs, options);
+    const { outputs, paramNames, metricNames, bufferNames, outputNames } = trainStepOutputs(spec);
+    const fn = await CompiledFunction.compile(spec.graph, outputs, options);
     return new TrainStep(fn, paramNames, metricNames, bufferNames, outputNames);
   }
 
