@@ -47,7 +47,7 @@ const pct = (v: number | null | undefined): string => (v === null || v === undef
 /** The title a run's Metrics carry (table `Run`), so a compared run is named by its method and lambdas. */
 function runTitle(p: Params): string {
   if (p.method === 'finetune') return 'fine-tune';
-  return p.method === 'afec' ? `AFEC l=${p.lambda} le=${p.lambdaE}` : `EWC l=${p.lambda}`;
+  return p.method === 'afec' ? `AFEC lambda=${p.lambda} lambda-e=${p.lambdaE}` : `EWC lambda=${p.lambda}`;
 }
 
 /** The matrix another learner's Metrics hold (`a_t_u` values), or undefined when it has none. */

@@ -56,7 +56,7 @@ describe('learnTasks', () => {
     const fisher = await taskFisher({ graph: g, loss }, 'main', trunk, state, data, model.meta.normalize, 1);
     // By hand: the gradient of each batch of 20 (in order), squared, averaged over the two batches.
     const step = await TrainStep.compile({ graph: g, loss, params: trunk.map((p) => `main/${p}`) }, { intraOpThreads: 1 });
-    const grads = [];
+    const grads: Map<string, Float32Array>[] = [];
     for (const start of [0, 20]) {
       const batch = classifyBatch({ ...data, normalize: model.meta.normalize }, Int32Array.from({ length: 20 }, (_, i) => start + i));
       grads.push((await step.run(state, { images: batch.images, labels: batch.labels })).grads);

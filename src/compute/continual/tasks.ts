@@ -30,6 +30,8 @@ export interface TaskSequence {
   shape: [number, number, number];
   normalize: Dataset['normalize'];
   tasks: ContinualTask[];
+  /** What the canvas and the run record show of the value (src/engine/summary.ts reads it). */
+  summary: { name: string; split: TaskSplit; tasks: number; classesPerTask: number[]; trainImages: number[] };
 }
 
 export type TaskSplit = 'classes' | 'permuted' | 'domain';
@@ -81,7 +83,9 @@ export function splitIntoTasks(train: Dataset, test: Dataset, options: SplitOpti
     if (t.train.count === 0) throw new TaskSplitError(`${t.name} (${t.description}) has no train images`, 'train');
     if (t.test.count === 0) throw new TaskSplitError(`${t.name} (${t.description}) has no test images`, 'test');
   }
-  return { kind: 'task-sequence', name: `${train.name.replace(/ \(train\)$/, '')}, ${tasks.length} ${options.split} tasks`, split: options.split, shape: [...train.shape], normalize: train.normalize, tasks };
+  const name = `${train.name.replace(/ \(train\)$/, '')}, ${tasks.length} ${options.split} tasks`;
+  const summary = { name, split: options.split, tasks: tasks.length, classesPerTask: tasks.map((t) => t.classes.length), trainImages: tasks.map((t) => t.train.count) };
+  return { kind: 'task-sequence', name, split: options.split, shape: [...train.shape], normalize: train.normalize, tasks, summary };
 }
 
 /** Groups of `classesPerTask` classes; each task's labels are the positions in its group. */

@@ -46,7 +46,7 @@ export function renderAccuracyMatrix(matrix: readonly (readonly (number | null)[
   const scale = 1;
   const left = textWidth(`AFTER T${rows}`, scale) + 12;
   const top = (options.title ? GLYPH_HEIGHT * 2 + 10 : 0) + GLYPH_HEIGHT + 10;
-  const width = left + cols * cell + 8;
+  const width = Math.max(left + cols * cell + 8, options.title ? textWidth(options.title, 2) + 12 : 0);
   const height = top + rows * cell + 8;
   const image = makeImage(width, height, 3, 255);
   const fill = filler(image);
@@ -113,12 +113,22 @@ export function renderForgettingCurves(matrix: readonly (readonly (number | null
   const plotW = Math.max(200, 70 * T);
   const plotH = 200;
   const left = 40;
-  const top = options.title ? GLYPH_HEIGHT * 2 + 16 : 10;
-  const width = left + plotW + 20;
+  const legend = GLYPH_HEIGHT + 10;
+  const top = (options.title ? GLYPH_HEIGHT * 2 + 16 : 10) + legend;
+  const width = Math.max(left + plotW + 24, options.title ? textWidth(options.title, 2) + 12 : 0);
   const height = top + plotH + GLYPH_HEIGHT + 16;
   const image = makeImage(width, height, 3, 255);
   const fill = filler(image);
   if (options.title) drawText(image, 6, 6, options.title, INK, 2);
+  // Legend: a colour per task, and what the dashed lines are.
+  let lx = left;
+  const ly = top - legend;
+  for (let u = 0; u < T; u++) {
+    fill(lx, ly + 1, 10, 5, PALETTE[u % PALETTE.length]!);
+    drawText(image, lx + 13, ly, `T${u + 1}`, INK);
+    lx += 13 + textWidth(`T${u + 1}`) + 10;
+  }
+  if (options.compare) drawText(image, lx + 6, ly, 'DASHED: COMPARED RUN', INK);
   const xOf = (t: number) => left + Math.round(T === 1 ? plotW / 2 : (t / (T - 1)) * plotW);
   const yOf = (a: number) => top + Math.round((1 - Math.max(0, Math.min(1, a))) * plotH);
   for (const level of [0, 0.25, 0.5, 0.75, 1]) {
