@@ -8,7 +8,8 @@ import { createRng, type Rng } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
 import { Adam, Sgd, type Optimizer, type ParamGroup } from '../ort/optimizers.ts';
 import { schedules, type Schedule } from '../ort/schedules.ts';
-import type { SessionOptions } from '../ort/session.ts';
+import { replicationRefusal } from '../ort/replicated-step.ts';
+import { defaultThreads, type SessionOptions } from '../ort/session.ts';
 import { fit, type EpochHook, type FitEpoch } from '../train/fit.ts';
 import type { StepProfile } from '../train/profile.ts';
 import { classifyStream } from '../train/streams.ts';
@@ -46,6 +47,12 @@ export interface TrainOptions extends SessionOptions {
   frozen?: Iterable<string>;
   /** Adds each phase's milliseconds per step (bench/train-vs-pytorch.mjs --profile). */
   profile?: StepProfile;
+  /**
+   * Steps split across this many single-threaded replicas on shares of each batch (1: one session
+   * on every thread). Default: 2 where the model allows it (no batch norm or dropout, an even batch)
+   * and the run is long enough to repay starting them; see replicaCount.
+   */
+  replicas?: number;
 }
 
 export interface TrainHooks {
@@ -154,6 +161,30 @@ export function augmentBatch(values: Float32Array, shape: readonly number[], kin
   }
 }
 
+/** Fewer steps than this do not repay starting the replicas' workers and sessions (about 0.2 s). */
+const MIN_REPLICATED_STEPS = 200;
+
+/**
+ * How many replicas a classifier's steps split into: the option when given, else 2 when there are
+ * at least two threads, the batch halves into shares of 8 or more, the run has enough steps, and the
+ * graph (recorded at the full batch) neither normalises over the batch nor draws dropout masks, so the
+ * averaged halves are the full batch's step (cross-entropy is a batch mean).
+ */
+export function replicaCount(g: GraphBuilder, batch: number, steps: number, options: Pick<TrainOptions, 'replicas' | 'intraOpThreads'>): number {
+  if (options.replicas !== undefined) {
+    if (!Number.isInteger(options.replicas) || options.replicas < 1) throw new Error(`replicas must be a positive integer, not ${options.replicas}`);
+    if (batch % options.replicas !== 0) throw new Error(`a batch of ${batch} does not split into ${options.replicas} equal shares`);
+    if (options.replicas > 1) {
+      const refusal = replicationRefusal(g);
+      if (refusal) throw new Error(`this model's training step cannot be split across replicas: ${refusal}`);
+    }
+    return options.replicas;
+  }
+  const threads = options.intraOpThreads ?? defaultThreads();
+  if (threads < 2 || batch % 2 !== 0 || batch < 16 || steps < MIN_REPLICATED_STEPS) return 1;
+  return replicationRefusal(g) === null ? 2 : 1;
+}
+
 /**
  * Cross-entropy training of a classifier: one objective on the model's logits, the train split as one
  * stream (augmented in place), validation and the best-epoch checkpoint as epoch hooks, a method's
@@ -163,9 +194,15 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
   if (model.meta.task !== 'classify') throw new Error(`${model.name} is an ${model.meta.task} model; supervised classification training needs a classifier`);
   const batch = Math.min(options.batchSize, train.count);
   if (batch < 1) throw new Error(`${train.name} is empty`);
-  const g = new GraphBuilder({ seed: options.seed, training: true });
-  const { logits } = buildModelGraph(model, g, { batch, training: true, parametrize: options.parametrize?.(g) });
-  const labels = g.input('labels', [batch], 'int64');
+  const record = (share: number) => {
+    const g = new GraphBuilder({ seed: options.seed, training: true });
+    const { logits } = buildModelGraph(model, g, { batch: share, training: true, parametrize: options.parametrize?.(g) });
+    return { g, logits, labels: g.input('labels', [share], 'int64') };
+  };
+  let recorded = record(batch);
+  const replicas = replicaCount(recorded.g, batch, Math.ceil(train.count / batch) * options.epochs, options);
+  if (replicas > 1) recorded = record(batch / replicas);
+  const { g, logits, labels } = recorded;
   const rng = createRng(options.seed);
   const fill = model.meta.normalize.mean.map((m, i) => -m / (model.meta.normalize.std[i] ?? model.meta.normalize.std[0] ?? 1));
   const stream = classifyStream(train, {
@@ -219,6 +256,7 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
       streams: { train: stream },
       epochs: options.epochs,
       compile: { ...options, seed: options.seed },
+      replicas,
       epochHooks,
       // Early stopping keeps the best validation epoch; without it the last epoch's weights are returned.
       ...(options.patience > 0 && validation ? { best: { metric: 'val_accuracy', patience: options.patience } } : {}),

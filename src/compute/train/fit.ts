@@ -13,6 +13,7 @@
 import type { Tensor, GraphBuilder } from '../graph/graph-builder.ts';
 import { applyBufferUpdates, initialState, TrainStep, type CompileOptions, type ModelState } from '../ort/compiled-graph.ts';
 import type { Optimizer } from '../ort/optimizers.ts';
+import { ReplicatedTrainStep } from '../ort/replicated-step.ts';
 import type { Schedule } from '../ort/schedules.ts';
 import type { HostTensor } from '../ort/session.ts';
 import type { StepProfile } from './profile.ts';
@@ -84,6 +85,12 @@ export interface FitSpec {
   /** Session options and the seed of random inputs (dropout). */
   compile?: CompileOptions;
   /**
+   * Split every step across this many replicas, each in a worker thread on its share of every batch
+   * (see ReplicatedTrainStep): the graph is then one replica's, and each stream's batches hold
+   * `replicas` shares. Only for losses that are batch means with no op mixing samples; default 1.
+   */
+  replicas?: number;
+  /**
    * At the end of each epoch, in order, on a snapshot of the state; the numbers they return go into the
    * epoch's `extra`, are streamed as curves, and the later hooks see the earlier ones' figures.
    */
@@ -146,7 +153,7 @@ export function snapshotOf(state: ModelState): StateSnapshot {
 
 interface Compiled {
   objective: Objective;
-  step: TrainStep;
+  step: TrainStep | ReplicatedTrainStep;
   every: number;
   updates: number;
 }
@@ -178,12 +185,22 @@ function checkSpec(spec: FitSpec): void {
 export async function fit(spec: FitSpec, hooks: FitHooks = {}): Promise<FitResult> {
   checkSpec(spec);
   const compiled: Compiled[] = [];
+  try {
+    return await fitCompiled(spec, hooks, compiled);
+  } finally {
+    for (const c of compiled) if (c.step instanceof ReplicatedTrainStep) await c.step.close();
+  }
+}
+
+async function fitCompiled(spec: FitSpec, hooks: FitHooks, compiled: Compiled[]): Promise<FitResult> {
+  const replicas = spec.replicas ?? 1;
   for (const objective of spec.objectives) {
-    const step = await TrainStep.compile({ graph: spec.graph, loss: objective.loss, params: objective.params, metrics: objective.metrics, outputs: objective.outputs }, spec.compile);
+    const stepSpec = { graph: spec.graph, loss: objective.loss, params: objective.params, metrics: objective.metrics, outputs: objective.outputs };
+    const step = replicas > 1 ? await ReplicatedTrainStep.compile(stepSpec, spec.compile ?? {}, replicas) : await TrainStep.compile(stepSpec, spec.compile);
+    compiled.push({ objective, step, every: objective.every ?? 1, updates: 0 });
     for (const input of step.batchInputs)
       if (!Object.values(spec.streams).some((s) => s.names.includes(input)) && !objective.inputs?.names.includes(input))
         throw new Error(`objective ${objective.name} reads the graph input ${input}, which no data stream provides`);
-    compiled.push({ objective, step, every: objective.every ?? 1, updates: 0 });
   }
   const state = spec.state ?? initialState(spec.graph);
   const streams = Object.values(spec.streams);
