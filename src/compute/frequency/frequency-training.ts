@@ -50,6 +50,8 @@ export interface FrequencyTrainOptions extends SpectrumOptions {
   modulationInit: number;
   /** modulation: sigma of the log-normal band gains of the power-spectrum perturbation (0: none). */
   perturbation: number;
+  /** modulation: learning rate of the gates g_k (they must travel far in one run, the weights need not); default 0.05. */
+  modulationLr?: number;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerName;
@@ -85,8 +87,10 @@ const LOW_GAIN = 'frequency.low_gain';
 const HIGH_GAIN = 'frequency.high_gain';
 
 function optimizerOf(o: FrequencyTrainOptions): Optimizer {
-  if (o.optimizer === 'sgd') return new Sgd({ learningRate: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, nesterov: false });
-  return new Adam({ learningRate: o.lr, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw' });
+  // The gates have their own rate and no weight decay (decay would pull m towards 1/2).
+  const groups = [{ match: (name: string) => name === GATE, learningRate: o.modulationLr ?? 0.05, weightDecay: 0 }];
+  if (o.optimizer === 'sgd') return new Sgd({ learningRate: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, nesterov: false, groups });
+  return new Adam({ learningRate: o.lr, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw', groups });
 }
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));

@@ -39,7 +39,7 @@ export function attackProblem(o: AttackOptions): { option: 'eps' | 'stepSize' | 
   if (o.eps > 1) return { option: 'eps', message: `eps ${o.eps} is larger than the whole pixel range [0, 1]; write 8/255 as ${(8 / 255).toFixed(4)}` };
   if (o.attack === 'pgd') {
     if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) return { option: 'steps', message: `PGD needs at least one step, got ${o.steps}` };
-    if (o.stepSize !== undefined && !(o.stepSize > 0)) return { option: 'stepSize', message: `the PGD step size must be > 0, got ${o.stepSize}` };
+    if (o.eps > 0 && o.stepSize !== undefined && !(o.stepSize > 0)) return { option: 'stepSize', message: `the PGD step size must be > 0, got ${o.stepSize}` };
   }
   return undefined;
 }
