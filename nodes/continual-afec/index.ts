@@ -19,12 +19,12 @@ export const continualParams = z.object({
   method: z
     .enum(CONTINUAL_METHODS)
     .default('afec')
-    .meta({ help: 'afec: EWC plus a pull toward an expanded copy that learns each task freely (active forgetting). ewc: the Fisher penalty toward the old tasks only. finetune: no penalty.' }),
+    .meta({ help: 'afec: EWC plus a pull toward an expanded copy that learns each task freely (active forgetting). ewc: the Fisher penalty toward the old tasks only. mas: the same penalty weighted by MAS importance (gradient of the output norm). finetune: no penalty.' }),
   lambda: z
     .number()
     .min(0)
     .default(10000)
-    .meta({ help: 'Strength of lambda/2 sum F_old (theta - theta_old)^2, the pull toward the old tasks (Fisher from batches of 20, so it matches the AFEC code\'s scale).', appliesWhen: { method: ['afec', 'ewc'] } }),
+    .meta({ help: 'Strength of lambda/2 sum F_old (theta - theta_old)^2, the pull toward the old tasks (Fisher from batches of 20, so it matches the AFEC code\'s scale; MAS: its importance).', appliesWhen: { method: ['afec', 'ewc', 'mas'] } }),
   lambdaE: z
     .number()
     .min(0)
@@ -41,13 +41,13 @@ export const continualParams = z.object({
 type Params = z.infer<typeof continualParams>;
 
 const round = (v: number, digits = 4): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
-const METHOD_TITLES: Record<ContinualMethod, string> = { afec: 'AFEC', ewc: 'EWC', finetune: 'fine-tune' };
+const METHOD_TITLES: Record<ContinualMethod, string> = { afec: 'AFEC', ewc: 'EWC', mas: 'MAS', finetune: 'fine-tune' };
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '' : `${(100 * v).toFixed(1)}`);
 
 /** The title a run's Metrics carry (table `Run`), so a compared run is named by its method and lambdas. */
 function runTitle(p: Params): string {
   if (p.method === 'finetune') return 'fine-tune';
-  return p.method === 'afec' ? `AFEC lambda=${p.lambda} lambda-e=${p.lambdaE}` : `EWC lambda=${p.lambda}`;
+  return p.method === 'afec' ? `AFEC lambda=${p.lambda} lambda-e=${p.lambdaE}` : `${METHOD_TITLES[p.method]} lambda=${p.lambda}`;
 }
 
 /** The matrix another learner's Metrics hold (`a_t_u` values), or undefined when it has none. */
@@ -64,7 +64,7 @@ export default defineNode({
   version: 1,
   title: 'Continual learner (AFEC)',
   category: 'Learn',
-  description: 'Learns a sequence of tasks one after another with one head per task: AFEC (active forgetting with synaptic expansion-convergence), EWC or plain fine-tuning. Reports the accuracy matrix, average accuracy, backward transfer and new-task accuracy.',
+  description: 'Learns a sequence of tasks one after another with one head per task: AFEC (active forgetting with synaptic expansion-convergence), EWC, MAS or plain fine-tuning. Reports the accuracy matrix, average accuracy, backward transfer and new-task accuracy.',
   inputs: {
     tasks: { type: 'TaskSequence', required: true, description: 'The tasks, in the order they are learned (from the Task splitter).' },
     model: { type: 'Model', required: true, constraints: { task: 'classify' }, description: 'A zoo classifier whose trunk every task shares; its last layer is replaced by one head per task.' },

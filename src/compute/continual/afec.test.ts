@@ -13,7 +13,7 @@ import { exportOnnx } from '../model/export.ts';
 import { buildModelGraph, createZooModel, type Model } from '../model/model.ts';
 import { classifyBatch } from '../ort/batches.ts';
 import { initialState, TrainStep } from '../ort/compiled-graph.ts';
-import { ContinualDivergedError, learnTasks, taskFisher, type ContinualOptions } from './afec.ts';
+import { ContinualDivergedError, learnTasks, masImportance, taskFisher, type ContinualOptions } from './afec.ts';
 import { createMultiHeadModel, headModel, trunkMismatch, trunkParamNames } from './multi-head.ts';
 import { splitIntoTasks, type TaskSequence } from './tasks.ts';
 
@@ -67,6 +67,30 @@ describe('learnTasks', () => {
       for (let i = 0; i < got.length; i += 37) expect(got[i]!).toBeCloseTo(expected[i]!, 9);
     }
     expect(fisher.get('fc1.weight')!.some((v) => v > 0)).toBe(true);
+  });
+
+  it('MAS: the importance is the mean |gradient| of the summed output norms over batches of 20; with it the trunk holds like EWC', { timeout: 120_000 }, async () => {
+    const task = sequence.tasks[0]!;
+    const data = { ...task.train, count: 40, pixels: task.train.pixels.subarray(0, 40 * 100), labels: task.train.labels.subarray(0, 40) };
+    const g = new GraphBuilder({ seed: 1, training: true });
+    const images = g.input('images', [20, 1, 10, 10]);
+    const { outputs } = buildModelGraph(model, g, { batch: 20, training: true, input: images, scope: 'main' });
+    const loss = F.sum(F.l2Norm(outputs.head0!, [1]));
+    const state = initialState(g);
+    const trunk = trunkParamNames(model);
+    const omega = await masImportance({ graph: g, loss }, 'main', trunk, state, data, model.meta.normalize, 1);
+    const step = await TrainStep.compile({ graph: g, loss, params: trunk.map((p) => `main/${p}`) }, { intraOpThreads: 1 });
+    const grads: Map<string, Float32Array>[] = [];
+    for (const start of [0, 20]) grads.push((await step.run(state, { images: classifyBatch({ ...data, normalize: model.meta.normalize }, Int32Array.from({ length: 20 }, (_, i) => start + i)).images })).grads);
+    for (const p of trunk) {
+      const got = omega.get(p)!;
+      for (let i = 0; i < got.length; i += 37) expect(got[i]!).toBeCloseTo((Math.abs(grads[0]!.get(`main/${p}`)![i]!) + Math.abs(grads[1]!.get(`main/${p}`)![i]!)) / 40, 6);
+    }
+    const snapshots: Model[] = [];
+    const finetune = await learnTasks(model, sequence, { ...base, method: 'finetune' }, { taskEnd: (_t, _row, m) => snapshots.push(m) });
+    const mas = await learnTasks(model, sequence, { ...base, method: 'mas', lambda: 1e3 });
+    expect(mas.matrix[0]![0]).toBe(finetune.matrix[0]![0]);
+    expect(trunkDistance(mas.model, snapshots[0]!)).toBeLessThan(0.75 * trunkDistance(finetune.model, snapshots[0]!));
   });
 
   it('EWC holds the trunk near the old tasks where fine-tuning drifts; the matrix and its figures are filled', { timeout: 120_000 }, async () => {

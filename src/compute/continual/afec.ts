@@ -1,7 +1,9 @@
 // AFEC: active forgetting with synaptic expansion-convergence (Wang et al., NeurIPS 2021, arXiv
-// 2110.12187; methods.md section 6), with its two baselines as the same loop with terms switched off:
-// EWC (lambda_e = 0, no expanded copy) and fine-tuning (no penalty at all). Task-incremental: one head
-// per task on a shared trunk, heads never penalised.
+// 2110.12187; methods.md section 6), with its baselines as the same loop with terms switched off: EWC
+// (lambda_e = 0, no expanded copy), fine-tuning (no penalty at all), and MAS (Aljundi et al. 2018: EWC's
+// penalty with the importance |d sum_i ||f(x_i)||_2 / d theta| instead of the Fisher, summed over the
+// tasks, as in the AFEC authors' MAS baseline). Task-incremental: one head per task on a shared trunk,
+// heads never penalised.
 //
 // For task t, every epoch:
 //   1. AFEC only: the expanded copy theta_e trains one epoch on task t with CE alone. It is a copy of
@@ -31,7 +33,7 @@ import { continualFigures, type AccuracyMatrix, type ContinualFigures } from './
 import { headModel, headPrefix, trunkParamNames } from './multi-head.ts';
 import type { TaskSequence } from './tasks.ts';
 
-export const CONTINUAL_METHODS = ['afec', 'ewc', 'finetune'] as const;
+export const CONTINUAL_METHODS = ['afec', 'ewc', 'mas', 'finetune'] as const;
 export type ContinualMethod = (typeof CONTINUAL_METHODS)[number];
 
 /** AFEC's Fisher batches (methods.md 6 step 2): the size fixes the Fisher's scale, hence what lambda means. */
@@ -112,18 +114,20 @@ interface TaskGraphs {
   mainLoss: Tensor[];
   main: GraphBuilder;
   expanded?: { graph: GraphBuilder; loss: Tensor[] };
-  /** Batch-20 graphs for the Fishers: CE of head t. */
+  /** Batch-20 graphs for the Fishers: CE of head t (MAS: the summed L2 norm of head t's scores). */
   fisherMain?: { graph: GraphBuilder; loss: Tensor[] };
   fisherExpanded?: { graph: GraphBuilder; loss: Tensor[] };
 }
 
-function ceGraph(model: Model, scope: string, batch: number, tasks: number, seed: number): { graph: GraphBuilder; loss: Tensor[] } {
+function ceGraph(model: Model, scope: string, batch: number, tasks: number, seed: number, loss: 'ce' | 'output-norm' = 'ce'): { graph: GraphBuilder; loss: Tensor[] } {
   const graph = new GraphBuilder({ seed, training: true });
   const [c, h, w] = model.meta.inputShape;
   const images = graph.input(IMAGES, [batch, c, h, w]);
-  const labels = graph.input(LABELS, [batch], 'int64');
+  const labels = loss === 'ce' ? graph.input(LABELS, [batch], 'int64') : undefined;
   const { outputs } = buildModelGraph(model, graph, { batch, training: true, input: images, scope });
-  return { graph, loss: Array.from({ length: tasks }, (_, t) => F.crossEntropy(outputs[`head${t}`]!, labels)) };
+  // MAS differentiates sum_i ||f(x_i)||_2 (the head's scores, no labels needed).
+  const of = (t: number) => (labels ? F.crossEntropy(outputs[`head${t}`]!, labels) : F.sum(F.l2Norm(outputs[`head${t}`]!, [1])));
+  return { graph, loss: Array.from({ length: tasks }, (_, t) => of(t)) };
 }
 
 function buildGraphs(model: Model, o: ContinualOptions, tasks: number): TaskGraphs {
@@ -155,7 +159,7 @@ function buildGraphs(model: Model, o: ContinualOptions, tasks: number): TaskGrap
     graphs.expanded = ceGraph(model, EXPANDED, o.batchSize, tasks, o.seed + 1);
     graphs.fisherExpanded = ceGraph(model, EXPANDED, FISHER_BATCH, tasks, o.seed + 2);
   }
-  if (useOld) graphs.fisherMain = ceGraph(model, MAIN, FISHER_BATCH, tasks, o.seed + 3);
+  if (useOld) graphs.fisherMain = ceGraph(model, MAIN, FISHER_BATCH, tasks, o.seed + 3, o.method === 'mas' ? 'output-norm' : 'ce');
   return graphs;
 }
 
@@ -190,6 +194,28 @@ export async function taskFisher(graph: { graph: GraphBuilder; loss: Tensor }, s
   const out = new Map<string, Float32Array>();
   for (const p of params) out.set(p, fisher.get(scopedName(scope, p))!);
   return out;
+}
+
+/**
+ * MAS importance of one task (the AFEC authors' MAS baseline): (1/N) sum over in-order batches of 20 of
+ * |g_b|, g_b the gradient of sum_i ||f(x_i)||_2 over the batch, in train mode.
+ */
+export async function masImportance(graph: { graph: GraphBuilder; loss: Tensor }, scope: string, params: readonly string[], state: ModelState, data: Dataset, normalize: Dataset['normalize'], threads?: number): Promise<Map<string, Float32Array>> {
+  const step = await TrainStep.compile({ graph: graph.graph, loss: graph.loss, params: params.map((p) => scopedName(scope, p)) }, { intraOpThreads: threads });
+  const stream = classifyStream(data, { batch: FISHER_BATCH, names: { images: IMAGES, labels: LABELS }, normalize });
+  stream.startEpoch();
+  const sums = new Map(params.map((p) => [p, new Float64Array(state.params.get(scopedName(scope, p))!.length)]));
+  for (let b = 0; b < stream.batchesPerEpoch; b++) {
+    const { [IMAGES]: images } = stream.next();
+    const { grads } = await step.run(state, { [IMAGES]: images! });
+    for (const p of params) {
+      const g = grads.get(scopedName(scope, p))!;
+      const sum = sums.get(p)!;
+      for (let i = 0; i < g.length; i++) sum[i] = sum[i]! + Math.abs(g[i]!);
+    }
+  }
+  const n = FISHER_BATCH * stream.batchesPerEpoch;
+  return new Map([...sums].map(([p, sum]) => [p, Float32Array.from(sum, (v) => v / n)]));
 }
 
 function makeOptimizer(o: ContinualOptions): Optimizer {
@@ -294,12 +320,14 @@ export async function learnTasks(model: Model, sequence: TaskSequence, o: Contin
     }
     // After the task: the old-task anchor and the running mean of the Fishers (methods.md 6).
     if (graphs.fisherMain) {
-      hooks.progress?.((t + 1) / T, `${task.name}/${T}, Fisher of the main network`);
-      const ft = await taskFisher({ graph: graphs.fisherMain.graph, loss: graphs.fisherMain.loss[t]! }, MAIN, trunk, state, task.train, normalize, threads);
+      hooks.progress?.((t + 1) / T, `${task.name}/${T}, ${o.method === 'mas' ? 'importance' : 'Fisher'} of the main network`);
+      const graph = { graph: graphs.fisherMain.graph, loss: graphs.fisherMain.loss[t]! };
+      const ft = await (o.method === 'mas' ? masImportance : taskFisher)(graph, MAIN, trunk, state, task.train, normalize, threads);
       for (const p of trunk) {
         const merged = state.buffers.get(fisherOld(p)) as Float32Array;
         const now = ft.get(p)!;
-        for (let i = 0; i < merged.length; i++) merged[i] = (now[i]! + t * merged[i]!) / (t + 1);
+        // EWC / AFEC: the running mean of the Fishers; MAS: the importances summed over the tasks.
+        for (let i = 0; i < merged.length; i++) merged[i] = o.method === 'mas' ? merged[i]! + now[i]! : (now[i]! + t * merged[i]!) / (t + 1);
         state.buffers.set(fisherOld(p), merged.slice());
         state.buffers.set(anchorOld(p), state.params.get(scopedName(MAIN, p))!.slice());
       }
