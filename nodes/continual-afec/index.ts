@@ -63,7 +63,7 @@ export default defineNode({
   type: 'condense.continual.afec',
   version: 1,
   title: 'Continual learner (AFEC)',
-  category: 'Learn',
+  category: 'Train',
   description: 'Learns a sequence of tasks one after another with one head per task: AFEC (active forgetting with synaptic expansion-convergence), EWC, MAS or plain fine-tuning. Reports the accuracy matrix, average accuracy, backward transfer and new-task accuracy.',
   inputs: {
     tasks: { type: 'TaskSequence', required: true, description: 'The tasks, in the order they are learned (from the Task splitter).' },
