@@ -20,6 +20,9 @@ const COLOURS: [number, number, number][] = [
 const MARGIN = 10;
 const LEGEND = 14;
 
+/** Width the one-line legend needs. */
+const legendWidth = (series: readonly Series[]) => 2 * MARGIN + series.reduce((w, s) => w + textWidth(s.name) + 24, 0);
+
 function canvas(width: number, plotHeight: number, series: readonly Series[], title: string): { image: PlanarImage; paint: (x: number, y: number, rgb: readonly number[]) => void; top: number } {
   const height = plotHeight + 2 * MARGIN + 2 * LEGEND + 14;
   const image = makeImage(width, height, 3, 255);
@@ -43,7 +46,7 @@ function canvas(width: number, plotHeight: number, series: readonly Series[], ti
 export function renderGroupedBars(categories: readonly string[], series: readonly Series[], title: string, plotHeight = 140): PlanarImage {
   const bar = 10;
   const groupWidth = Math.max(series.length * bar + 8, ...categories.map((c) => textWidth(c) + 6));
-  const width = Math.max(2 * MARGIN + categories.length * groupWidth, 220);
+  const width = Math.max(2 * MARGIN + categories.length * groupWidth, 220, legendWidth(series));
   const { image, paint, top } = canvas(width, plotHeight + 12, series, title);
   const max = Math.max(1e-12, ...series.flatMap((s) => s.values.filter(Number.isFinite)));
   const baseline = top + plotHeight;
@@ -61,7 +64,8 @@ export function renderGroupedBars(categories: readonly string[], series: readonl
 }
 
 /** Lines of each series over x = 0 .. n-1, y scaled to the range of all values. */
-export function renderLineChart(series: readonly Series[], title: string, xLabel: string, width = 360, plotHeight = 160): PlanarImage {
+export function renderLineChart(series: readonly Series[], title: string, xLabel: string, minWidth = 360, plotHeight = 160): PlanarImage {
+  const width = Math.max(minWidth, legendWidth(series));
   const { image, paint, top } = canvas(width, plotHeight + 12, series, title);
   const all = series.flatMap((s) => s.values.filter(Number.isFinite));
   const [lo, hi] = [Math.min(...all), Math.max(...all)];
