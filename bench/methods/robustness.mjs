@@ -84,7 +84,7 @@ async function part(name, compute) {
 
 /** Frequency-controlled LeNet-5 training and its figures (clean, mean corruption accuracy, first-layer spectrum). */
 async function trainLenet(label, options) {
-  const model = createZooModel(train, { architecture: 'lenet5', seed: options.seed });
+  const model = createZooModel(train, { architecture: 'lenet5', seed: options.seed ?? base.seed });
   const r = await trainFrequencyControlled(model, train, { ...base, ...options }, { log: (m) => log(`${label} ${m}`) });
   const spectra = kernelSpectra(r.model.params[r.layer.name], r.layer.shape);
   const [rob] = await evaluateRobustness([r.model], corruptSet, corruptionSpec);

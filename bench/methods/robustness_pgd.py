@@ -52,7 +52,7 @@ def initializers(path):
     for n, _, t in fields(graph):
         if n != 5:
             continue
-        dims, name, raw, floats = [], None, None, []
+        dims, name, raw, floats, dtype = [], None, None, [], 1
         for fn, wire, v in fields(t):
             if fn == 1:
                 if wire == 2:  # packed dims
@@ -62,12 +62,16 @@ def initializers(path):
                         dims.append(d)
                 else:
                     dims.append(v)
+            elif fn == 2:
+                dtype = v
             elif fn == 8:
                 name = v.decode()
             elif fn == 9:
                 raw = v
             elif fn == 4:
                 floats.extend(struct.unpack(f"<{len(v) // 4}f", v) if wire == 2 else struct.unpack("<f", v))
+        if dtype != 1:  # only FLOAT tensors are weights; shapes and indices are skipped
+            continue
         values = np.frombuffer(raw, dtype="<f4") if raw is not None else np.array(floats, dtype=np.float32)
         out[name] = values.reshape(dims) if dims else values
     return out

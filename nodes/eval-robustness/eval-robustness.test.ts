@@ -58,8 +58,8 @@ describe('condense.eval.robustness', () => {
 
   it('the same seed corrupts the same way: two runs agree exactly', { timeout: 60_000 }, async () => {
     const p = { ...small, attacks: 'none' as const };
-    const a = await runNode(node, { inputs: { model: trained, test }, params: p });
-    const b = await runNode(node, { inputs: { model: trained, test }, params: p });
+    const a = await runNode(node, { inputs: { model: trained, test, reference: undefined }, params: p });
+    const b = await runNode(node, { inputs: { model: trained, test, reference: undefined }, params: p });
     const { seconds: _a, ...va } = a.outputs.metrics.values;
     const { seconds: _b, ...vb } = b.outputs.metrics.values;
     expect(va).toEqual(vb);
@@ -68,7 +68,7 @@ describe('condense.eval.robustness', () => {
 
   it('bad input fails naming the param: eps < 0, unknown corruptions, images too small for pixelate, bad severities', async () => {
     const fails = async (params: Record<string, unknown>, data: Dataset, model: Model, param: string, message: RegExp) => {
-      const err = await runNode(node, { inputs: { model, test: data }, params }).catch((e: unknown) => e);
+      const err = await runNode(node, { inputs: { model, test: data, reference: undefined }, params }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NodeError);
       expect((err as NodeError).detail).toEqual({ param });
       expect((err as NodeError).message).toMatch(message);
