@@ -115,7 +115,7 @@ const betaPart = await part('betas', async () => {
   return { rows };
 });
 
-const modulationOptions = { modulationPenalty: Number(arg('modulation-penalty', 0.1)), perturbation: Number(arg('perturbation', 0.5)), modulationInit: 0.95 };
+const modulationOptions = { modulationPenalty: Number(arg('modulation-penalty', 0.05)), perturbation: Number(arg('perturbation', 0.5)), modulationInit: 0.95 };
 const modulationPart = await part('modulation', async () => {
   const rows = [];
   for (const seed of [1, 2]) {

@@ -27,7 +27,7 @@ export const frequencyTrainParams = z.object({
     .default('modulation')
     .meta({ help: 'modulation: learn m_k in LP(w_k) + m_k HP(w_k) with a penalty on mean(m) and a power-spectrum perturbation. penalty: add beta x the high-frequency energy of the first-layer kernels to the loss.' }),
   beta: z.number().min(0).max(1000).default(0.1).meta({ help: 'Weight of the first-layer high-frequency energy (in units of the squared weights) in the loss.', appliesWhen: penaltyOnly }),
-  modulationPenalty: z.number().min(0).max(100).default(0.1).meta({ help: 'lambda of the penalty lambda x mean(m): larger keeps fewer high frequencies.', appliesWhen: modulationOnly }),
+  modulationPenalty: z.number().min(0).max(100).default(0.05).meta({ help: 'lambda of the penalty lambda x mean(m): larger keeps fewer high frequencies.', appliesWhen: modulationOnly }),
   perturbation: z.number().min(0).max(3).default(0.5).meta({ help: 'sigma of the random gains exp(sigma N(0,1)) on each kernel\'s low and high band every step (0: no perturbation).', appliesWhen: modulationOnly }),
   modulationInit: z.number().min(0.01).max(0.99).default(0.95).meta({ help: 'Initial m of every kernel.', appliesWhen: modulationOnly }),
   modulationLr: z.number().positive().max(10).default(0.05).meta({ help: 'Learning rate of the gates g_k (m = sigmoid(g)).', appliesWhen: modulationOnly }),
