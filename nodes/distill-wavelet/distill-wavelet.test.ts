@@ -11,12 +11,14 @@ const task = (count: number, stream: number) => imageTaskDataset(shapes(count, s
 const train = task(48, 1);
 const test = task(12, 2);
 const teacher = createZooModel(train, { architecture: 'unet-small', seed: 1, options: { ngf: 8, depth: 2 } });
+// Optional inputs left unwired.
+const unwired = { student: undefined, teacherReverse: undefined, classifier: undefined };
 const small = { ndf: 4, dLayers: 2, batchSize: 8, epochs: 1, decayEpochs: 0, lr: 2e-3, levels: 2, latencyRuns: 2, samples: 2 };
 
 describe('condense.distill.wavelet', () => {
   it('distils a student at a quarter of the teacher width with WKD and reports scores, ratios and plots', { timeout: 120_000 }, async () => {
     const classifier = createZooModel(padImages(shapes(24, 3), [1, 16, 16]), { architecture: 'lenet5', seed: 2 });
-    const { outputs, ctx } = await runNode(node, { inputs: { teacher, train, test, classifier }, params: small });
+    const { outputs, ctx } = await runNode(node, { inputs: { ...unwired, teacher, train, test, classifier }, params: small });
     const v = outputs.metrics.values;
     expect(v.param_ratio).toBeGreaterThan(8);
     expect(v.mac_ratio).toBeGreaterThan(8);
@@ -29,9 +31,9 @@ describe('condense.distill.wavelet', () => {
   });
 
   it('runs the baselines in the same node: pixel-kd streams its term, none has none', { timeout: 120_000 }, async () => {
-    const pixel = await runNode(node, { inputs: { teacher, train, test }, params: { ...small, method: 'pixel-kd', latencyRuns: 0 } });
+    const pixel = await runNode(node, { inputs: { ...unwired, teacher, train, test }, params: { ...small, method: 'pixel-kd', latencyRuns: 0 } });
     expect(pixel.ctx.recorded.metrics.map((m) => m.name)).toContain('pixel_kd');
-    const none = await runNode(node, { inputs: { teacher, train, test }, params: { ...small, method: 'none', latencyRuns: 0 } });
+    const none = await runNode(node, { inputs: { ...unwired, teacher, train, test }, params: { ...small, method: 'none', latencyRuns: 0 } });
     const names = new Set(none.ctx.recorded.metrics.map((m) => m.name));
     expect(names.has('wkd') || names.has('pixel_kd')).toBe(false);
     expect(none.outputs.metrics.values.speedup).toBeUndefined();
@@ -53,11 +55,11 @@ describe('condense.distill.wavelet', () => {
         { port: 'classifier', message: expect.stringMatching(/needs a classifier/) },
       ]),
     );
-    await expect(runNode(node, { inputs: { teacher, train, test }, params: { ...small, levels: 5 } })).rejects.toMatchObject({ detail: { param: 'levels' } });
+    await expect(runNode(node, { inputs: { ...unwired, teacher, train, test }, params: { ...small, levels: 5 } })).rejects.toMatchObject({ detail: { param: 'levels' } });
     const rgb = imageTaskDataset(generateDataset({ classes: 3, count: 8, size: 16, channels: 3, seed: 2, stream: 1, name: 'rgb' }), 'edges', { noise: 0, shift: NO_SHIFT, shuffleTargets: false, seed: 1 });
     const otherStudent = createZooModel(rgb, { architecture: 'unet-small', options: { ngf: 2, depth: 2 } });
-    await expect(runNode(node, { inputs: { teacher, train, test, student: otherStudent }, params: small })).rejects.toMatchObject({ detail: { port: 'student' }, message: expect.stringMatching(/must match/) });
+    await expect(runNode(node, { inputs: { ...unwired, teacher, train, test, student: otherStudent }, params: small })).rejects.toMatchObject({ detail: { port: 'student' }, message: expect.stringMatching(/must match/) });
     const classifier = createZooModel(shapes(8, 1), { architecture: 'lenet5' });
-    await expect(runNode(node, { inputs: { teacher: classifier, train, test }, params: small })).rejects.toMatchObject({ detail: { port: 'teacher' } });
+    await expect(runNode(node, { inputs: { ...unwired, teacher: classifier, train, test }, params: small })).rejects.toMatchObject({ detail: { port: 'teacher' } });
   });
 });

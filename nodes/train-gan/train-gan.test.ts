@@ -47,8 +47,8 @@ describe('condense.train.gan', () => {
     );
     const classes = generateDataset({ classes: 3, count: 16, size: 16, channels: 1, seed: 2, stream: 1, name: 'shapes' });
     const generator = createZooModel(task('edges', 8, 1), { architecture: 'unet-small', options: { ngf: 4, depth: 2 } });
-    await expect(runNode(node, { inputs: { generator, train: classes }, params: small })).rejects.toMatchObject({ detail: { port: 'train' }, message: expect.stringMatching(/classification dataset/) });
+    await expect(runNode(node, { inputs: { generator, train: classes, test: undefined }, params: small })).rejects.toMatchObject({ detail: { port: 'train' }, message: expect.stringMatching(/classification dataset/) });
     const classifier = createZooModel(classes, { architecture: 'lenet5' });
-    await expect(runNode(node, { inputs: { generator: classifier, train: task('edges', 8, 1) }, params: small })).rejects.toMatchObject({ detail: { port: 'generator' } });
+    await expect(runNode(node, { inputs: { generator: classifier, train: task('edges', 8, 1), test: undefined }, params: small })).rejects.toMatchObject({ detail: { port: 'generator' } });
   });
 });
