@@ -1,7 +1,7 @@
 // Charts of the robustness and frequency reports: a corruption x severity accuracy heatmap with the
 // values written in the cells, a line chart (accuracy against eps, a streamed proportion against
 // steps), a strip of corrupted samples, and first-layer kernels beside their power spectra.
-import { drawText, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
+import { drawText as drawTextAt, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 import { makeImage, type PlanarImage } from './image.ts';
 
 type Rgb = readonly [number, number, number];
@@ -15,6 +15,11 @@ const SERIES: Rgb[] = [
   [148, 103, 189],
   [140, 86, 75],
 ];
+
+/** Text at whole-pixel coordinates (centring computes halves; the font addresses whole pixels). */
+function drawText(image: PlanarImage, x: number, y: number, text: string, rgb: readonly number[]): void {
+  drawTextAt(image, Math.round(x), Math.round(y), text, rgb);
+}
 
 function fillRect(image: PlanarImage, x0: number, y0: number, w: number, h: number, rgb: readonly number[]): void {
   const plane = image.width * image.height;
@@ -72,7 +77,7 @@ export function renderLineChart(series: readonly LineSeries[], o: { title?: stri
   if (o.title) drawText(image, 4, 4, o.title, BLACK);
   fillRect(image, left, top, 1, plotH + 1, BLACK);
   fillRect(image, left, top + plotH, plotW + 1, 1, BLACK);
-  const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3).replace(/0+$/, '').replace(/\.$/, ''));
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3).replace(/0+$/, '').replace(/\.$/, ''));
   drawText(image, 2, top, fmt(y1), BLACK);
   drawText(image, 2, top + plotH - GLYPH_HEIGHT, fmt(y0), BLACK);
   drawText(image, left, top + plotH + 4, fmt(x0), BLACK);
