@@ -12,7 +12,7 @@ const fileParam = (help: string) => z.string().default('').meta({ help, format: 
 
 export const datasetParams = z.object({
   source: z
-    .enum(['fashion-mnist', 'idx', 'cifar-binary', 'image-folder', 'paired-folder', 'generated'])
+    .enum(['fashion-mnist', 'idx', 'cifar-binary', 'image-folder', 'paired-folder', 'generated', 'rendered-digits'])
     .default('fashion-mnist')
     .meta({ help: 'Where the images come from. See the node docs for the folder layout each source expects.' }),
   path: fileParam(
@@ -26,9 +26,9 @@ export const datasetParams = z.object({
   bundledMini: z.boolean().default(false).meta({ help: 'fashion-mnist only: use the bundled 6,000/1,000 subset even when the full set is installed (fast graphs, CI).' }),
   testFraction: z.number().min(0.01).max(0.9).default(0.2).meta({ help: 'Folders and single files without a separate test split: the fraction of each class held out as test.' }),
   classes: z.number().int().min(2).max(GENERATED_MAX_CLASSES).default(4).meta({ help: 'generated only: number of classes (a shape or texture each; more than 10 adds size bands).' }),
-  trainCount: z.number().int().min(1).max(1_000_000).default(2000).meta({ help: 'generated only: train images.', unit: 'images' }),
-  testCount: z.number().int().min(1).max(1_000_000).default(500).meta({ help: 'generated only: test images.', unit: 'images' }),
-  size: z.number().int().min(8).max(512).default(28).meta({ help: 'generated only: image width and height.', unit: 'px' }),
+  trainCount: z.number().int().min(1).max(1_000_000).default(2000).meta({ help: 'generated and rendered-digits: train images.', unit: 'images' }),
+  testCount: z.number().int().min(1).max(1_000_000).default(500).meta({ help: 'generated and rendered-digits: test images.', unit: 'images' }),
+  size: z.number().int().min(8).max(512).default(28).meta({ help: 'generated and rendered-digits: image width and height.', unit: 'px' }),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Drives generated images, held-out and validation splits, and shift noise.' }),
   resize: z.number().int().min(0).max(1024).default(0).meta({ help: 'Resize every image to resize x resize (bilinear). 0 keeps the size.', unit: 'px' }),
   channels: z.enum(['keep', '1', '3']).default('keep').meta({ help: '1: greyscale (luma), 3: RGB (grey repeated). keep: as stored (generated data: 1).' }),
@@ -63,6 +63,7 @@ export function datasetFacts(p: DatasetParams): PortFacts {
     'fashion-mnist': { c: 1, size: 28, classes: 10 },
     'cifar-binary': { c: 3, size: 32 },
     generated: { c: 1, size: p.size, classes: p.classes },
+    'rendered-digits': { c: 1, size: p.size, classes: 10 },
   };
   const known = stored[p.source];
   const channels = p.tint !== '' ? 3 : p.channels !== 'keep' ? Number(p.channels) : known?.c;
@@ -82,7 +83,7 @@ export default defineNode({
   version: 1,
   title: 'Dataset',
   category: 'Data',
-  description: 'Reads Fashion-MNIST, IDX, CIFAR binary, image folders or generated images; resizes, limits, splits and shifts them.',
+  description: 'Reads Fashion-MNIST, IDX, CIFAR binary, image folders, generated images or digits rendered from bundled fonts; resizes, limits, splits and shifts them.',
   inputs: {},
   outputs: {
     train: { type: 'Dataset', description: 'The train split (without the validation part).' },

@@ -9,6 +9,7 @@ import { readFileBytes, throwIfAborted } from './files';
 import { readImageStack } from './folder-images';
 import { GENERATED_MAX_CLASSES, generateDataset } from './generated';
 import { readIdxImagesAndLabels } from './idx';
+import { renderDigitsDataset } from './rendered-digits';
 import { checkLabelsInRange, gapWarning } from './labels';
 import { maxDatasetBytes, raiseHint } from '../storage/limits';
 import { formatBytes } from '../storage/safe-files';
@@ -251,6 +252,15 @@ function readSplits(plan: SourcePlan, params: DatasetParams, env: LoadEnvironmen
       progress(0.8, 'drawing test images');
       const test = generateDataset({ ...common, count: params.testCount, stream: 2 });
       return { label: 'generated', train, test };
+    }
+    case 'rendered-digits': {
+      const common = { size: params.size, channels: params.channels === '3' ? 3 : 1, seed: params.seed, name: 'rendered digits', signal: env.signal } as const;
+      checkDatasetBytes((params.trainCount + params.testCount) * common.channels * params.size * params.size, 'rendered digits', 'trainCount');
+      progress(0, 'rendering train digits');
+      const train = renderDigitsDataset({ ...common, count: params.trainCount, stream: 1 });
+      progress(0.8, 'rendering test digits');
+      const test = renderDigitsDataset({ ...common, count: params.testCount, stream: 2 });
+      return { label: 'rendered digits', train, test };
     }
   }
 }

@@ -6,8 +6,9 @@ import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES } from './cifar';
 import { locateFashionMnist, standardIdxFiles, type IdxFileSet } from './fashion-mnist';
 import { isDirectory, isFile, listFolder } from './files';
 import { listImages } from './folder-images';
+import { digitFontFiles } from './rendered-digits';
 
-export type DatasetSourceKind = 'fashion-mnist' | 'idx' | 'cifar-binary' | 'image-folder' | 'paired-folder' | 'generated';
+export type DatasetSourceKind = 'fashion-mnist' | 'idx' | 'cifar-binary' | 'image-folder' | 'paired-folder' | 'generated' | 'rendered-digits';
 
 export interface SourceParams {
   source: DatasetSourceKind;
@@ -38,7 +39,8 @@ export type SourcePlan =
   | { kind: 'cifar-binary'; train: string[]; test?: string[]; meta?: string }
   | { kind: 'image-folder'; root: string; folders: ClassFolders }
   | { kind: 'paired-folder'; root: string; pairs: PairedFiles }
-  | { kind: 'generated' };
+  | { kind: 'generated' }
+  | { kind: 'rendered-digits' };
 
 function needPath(params: SourceParams, resolvePath: (p: string) => string, what: string): string {
   if (params.path.trim() === '') {
@@ -181,6 +183,8 @@ export function planSource(params: SourceParams, resolvePath: (p: string) => str
       return planPairedFolder(params, resolvePath);
     case 'generated':
       return { kind: 'generated' };
+    case 'rendered-digits':
+      return { kind: 'rendered-digits' };
   }
 }
 
@@ -198,6 +202,9 @@ export function filesOfPlan(plan: SourcePlan): string[] {
       return [plan.pairs.train.inputs, plan.pairs.train.targets, plan.pairs.test?.inputs ?? [], plan.pairs.test?.targets ?? []].flat();
     case 'generated':
       return [];
+    case 'rendered-digits':
+      // The bundled fonts decide the images, so their hashes belong in the cache key.
+      return digitFontFiles();
   }
 }
 
