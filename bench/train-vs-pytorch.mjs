@@ -20,6 +20,7 @@
 // Run: node --import tsx bench/train-vs-pytorch.mjs [--threads 2] [--steps 30] [--epochs 5]
 //      [--only resnet8,resnet8_epoch,lenet5,pix2pix,generator,memory] [--skip-resnet] [--skip-lenet]
 //      [--skip-generator] [--profile] [--seeds N] (LeNet-5 runs per side; accuracies compared as means)
+//      [--pix2pix-replicas N] (default 2 with 2+ threads; 1 runs one session on every thread)
 // --profile adds the per-step phases of the Condense steps (data, feeds, run, fetch, optimizer, metrics)
 // and torch.autograd.profiler's busiest ops for ResNet-8 and LeNet-5.
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,8 @@ const warmup = 5;
 const epochs = arg('epochs', 5);
 /** LeNet-5 runs per side (seeds 0 .. N-1): the accuracy bar compares the means, so one seed's luck does not decide it. */
 const lenetSeeds = arg('seeds', 1);
+/** pix2pix steps split across this many single-threaded replicas (1: one session on every thread). */
+const pix2pixReplicas = arg('pix2pix-replicas', threads >= 2 ? 2 : 1);
 const profileOn = process.argv.includes('--profile');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECTIONS = ['resnet8', 'resnet8_epoch', 'lenet5', 'pix2pix', 'generator', 'memory'];
@@ -239,7 +242,9 @@ async function condenseGenerator() {
 async function condensePix2pix() {
   const batch = 16;
   const g = new GraphBuilder({ training: true, seed: 2 });
-  const { dLoss, gLoss, dParams, gParams, fake } = pix2pixGraph(g, batch);
+  // Both losses are batch means and nothing mixes samples (instance norm), so the steps split across
+  // replicas, each graph recorded at its share of the batch.
+  const { dLoss, gLoss, dParams, gParams, fake } = pix2pixGraph(g, batch / pix2pixReplicas);
   const size = (names) => names.reduce((s, n) => s + g.params.get(n).shape.reduce((a, b) => a * b, 1), 0);
   const data = { input: randomImages([batch, 3, 32, 32], 11), target: randomImages([batch, 3, 32, 32], 12) };
   // Through the fit loop, as every method trains: G, then D on G's output of the same loop step. The stream
@@ -259,12 +264,14 @@ async function condensePix2pix() {
       streams: { pairs: stream },
       epochs: 1,
       compile: { intraOpThreads: threads },
+      replicas: pix2pixReplicas,
     },
     { profile },
   );
   const times = marks.slice(warmup + 1).map((t, i) => t - marks[warmup + i]);
   return {
     step_ms: median(times),
+    replicas: pix2pixReplicas,
     generator_params: size(gParams),
     discriminator_params: size(dParams),
     ...(profile ? { profile_ms_per_step: perStep(profile) } : {}),

@@ -154,7 +154,7 @@ export const LOSS = 'step:loss';
 export const gradOutput = (name: string) => `step:grad:${name}`;
 export const metricOutput = (name: string) => `step:metric:${name}`;
 const bufferOutput = (name: string) => `step:buffer:${name}`;
-const fetchedOutput = (name: string) => `step:output:${name}`;
+export const fetchedOutput = (name: string) => `step:output:${name}`;
 
 /** What a training step's session computes: the loss, each parameter's gradient, metrics, new buffers, fetched tensors. */
 export interface TrainStepOutputs {

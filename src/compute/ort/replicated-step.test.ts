@@ -17,7 +17,7 @@ function lenetStep(batch: number, architecture: 'lenet5' | 'resnet8' = 'lenet5')
   const g = new GraphBuilder({ training: true, seed: 1 });
   const { logits } = buildModelGraph(model, g, { batch, training: true });
   const labels = g.input('labels', [batch], 'int64');
-  return { g, spec: { graph: g, loss: F.crossEntropy(logits, labels), metrics: { accuracy: F.accuracy(logits, labels) } } };
+  return { g, spec: { graph: g, loss: F.crossEntropy(logits, labels), metrics: { accuracy: F.accuracy(logits, labels) }, outputs: { logits } } };
 }
 
 function batchOf(n: number, seed: number): Record<string, HostTensor> {
@@ -29,7 +29,7 @@ function batchOf(n: number, seed: number): Record<string, HostTensor> {
 }
 
 describe('replicated training step', () => {
-  it('averages its replicas into the full batch step: loss, metrics and every gradient', async () => {
+  it('averages its replicas into the full batch step: loss, metrics, every gradient; fetched tensors concatenated', async () => {
     const full = lenetStep(16);
     const half = lenetStep(8);
     const whole = await TrainStep.compile(full.spec, { intraOpThreads: 1 });
@@ -45,6 +45,8 @@ describe('replicated training step', () => {
         expect(b.loss).toBeCloseTo(a.loss, 5);
         expect(b.metrics.accuracy).toBeCloseTo(a.metrics.accuracy!, 6);
         expect([...b.grads.keys()]).toEqual([...a.grads.keys()]);
+        expect(b.outputs.logits!.shape).toEqual([16, 10]);
+        b.outputs.logits!.values.forEach((v, i) => expect(v).toBeCloseTo(Number(a.outputs.logits!.values[i]), 4));
         for (const [name, g] of a.grads) {
           const h = b.grads.get(name)!;
           const scale = Math.max(...g.map(Math.abs));

@@ -7,7 +7,8 @@
 // The average is the full batch's step exactly (up to float rounding) when the loss is a batch mean of
 // per-sample terms plus terms that do not depend on the batch (penalties on the weights), and no op
 // mixes samples. Batch statistics (batch norm in training mode) do mix them, so graphs that update
-// buffers are refused; so are random inputs (dropout masks drawn per run) and fetched whole tensors.
+// buffers are refused; so are random inputs (dropout masks drawn per run). Fetched whole tensors must
+// be float32 and batch-major (a generator's output): the replicas' shares are concatenated on axis 0.
 //
 //   main: params -> shared blocks, batch -> one share per replica -> "run" to every worker
 //   worker r: session.run on the shared feeds -> loss, metrics, gradients into its output block -> "ok"
@@ -18,7 +19,7 @@ import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
 import { elementCount, type DType, type TensorValues } from '../onnx/tensor-data.ts';
 import { encodeModel } from '../onnx/model.ts';
 import type { StepProfile } from '../train/profile.ts';
-import { gradOutput, LOSS, metricOutput, sessionModel, trainStepOutputs, type CompileOptions, type ModelState, type StepResult, type TrainStepSpec } from './compiled-graph.ts';
+import { fetchedOutput, gradOutput, LOSS, metricOutput, sessionModel, trainStepOutputs, type CompileOptions, type ModelState, type StepResult, type TrainStepSpec } from './compiled-graph.ts';
 import { defaultThreads, type HostTensor } from './session.ts';
 
 const WORKER = new URL('./replica-worker.mjs', import.meta.url);
@@ -55,7 +56,7 @@ function sharedInput(name: string, dtype: DType, shape: readonly number[], copie
 export function replicationRefusal(g: GraphBuilder, outputs: Record<string, Tensor> = {}): string | null {
   if (g.bufferUpdates.size > 0) return 'the graph updates buffers (batch statistics), which each replica would compute on its share alone';
   if (g.randomInputs.size > 0) return 'the graph draws random inputs (dropout) on every run';
-  if (Object.keys(outputs).length > 0) return 'the step fetches whole tensors';
+  for (const [name, t] of Object.entries(outputs)) if (t.dtype !== 'float32' || t.rank === 0) return `the fetched tensor ${name} is not a float32 batch`;
   return null;
 }
 
@@ -69,6 +70,8 @@ export class ReplicatedTrainStep {
     private readonly metricNames: readonly string[],
     /** Where each parameter's gradient sits in an output block, after the loss and the metrics. */
     private readonly gradLayout: readonly { offset: number; size: number }[],
+    /** The fetched whole tensors: name, one replica's shape, place in an output block. */
+    private readonly fetched: readonly { name: string; shape: readonly number[]; offset: number; size: number }[],
   ) {}
 
   /** The graph of `spec` is one replica's: its batch inputs are each replica's share of the batch. */
@@ -77,7 +80,7 @@ export class ReplicatedTrainStep {
     const refusal = replicationRefusal(spec.graph, spec.outputs);
     if (refusal) throw new Error(`this training step cannot be split across replicas: ${refusal}`);
     const g = spec.graph;
-    const { outputs, paramNames, metricNames } = trainStepOutputs(spec);
+    const { outputs, paramNames, metricNames, outputNames } = trainStepOutputs(spec);
     const model = await sessionModel(g, outputs, options);
     const state: SharedInput[] = [];
     const batch: SharedInput[] = [];
@@ -100,6 +103,13 @@ export class ReplicatedTrainStep {
       layout.push({ name: gradOutput(p), offset, size });
       offset += size;
     }
+    const fetched: { name: string; shape: readonly number[]; offset: number; size: number }[] = [];
+    for (const o of outputNames) {
+      const t = spec.outputs![o]!;
+      fetched.push({ name: o, shape: t.shape, offset, size: t.size });
+      layout.push({ name: fetchedOutput(o), offset, size: t.size });
+      offset += t.size;
+    }
     const outputBuffers = Array.from({ length: replicas }, () => new SharedArrayBuffer(offset * 4));
     const bytes = encodeModel(model);
     const threads = Math.max(1, Math.floor((options.intraOpThreads ?? defaultThreads()) / replicas));
@@ -120,7 +130,7 @@ export class ReplicatedTrainStep {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new ReplicatedTrainStep(workers, state, batch, outputBuffers.map((b) => new Float32Array(b)), paramNames, metricNames, gradLayout);
+    return new ReplicatedTrainStep(workers, state, batch, outputBuffers.map((b) => new Float32Array(b)), paramNames, metricNames, gradLayout, fetched);
   }
 
   get replicas(): number {
@@ -166,8 +176,14 @@ export class ReplicatedTrainStep {
       for (let k = 0; k < size; k++) g[k] = g[k]! * scale;
       grads.set(p, g);
     });
+    const outputs: Record<string, HostTensor> = {};
+    for (const f of this.fetched) {
+      const values = new Float32Array(f.size * replicas);
+      this.outputs.forEach((out, r) => values.set(out.subarray(f.offset, f.offset + f.size), r * f.size));
+      outputs[f.name] = { dtype: 'float32', shape: [f.shape[0]! * replicas, ...f.shape.slice(1)], values };
+    }
     profile?.lap('fetch', t);
-    return { loss: mean(0), grads, metrics, buffers: new Map(), outputs: {} };
+    return { loss: mean(0), grads, metrics, buffers: new Map(), outputs };
   }
 
   /** Stops the workers; the step cannot run afterwards. */
