@@ -47,7 +47,10 @@ test('the search popup moves with the arrow keys and closes on Escape', async ({
   await page.keyboard.press('Enter');
   await expect(page.locator(`.react-flow__node [data-node-type="${second}"]`)).toHaveCount(1);
 
-  await page.mouse.dblclick(at.x + 200, at.y + 150);
+  // Up and left of the added node, whose top-left sits at `at`: whichever node is second in the list,
+  // however wide or tall, this point is empty canvas.
+  const empty = await canvasPoint(page, 0.2, 0.2);
+  await page.mouse.dblclick(empty.x, empty.y);
   await expect(page.getByTestId('node-search')).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('node-search')).toHaveCount(0);
