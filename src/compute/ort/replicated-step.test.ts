@@ -61,6 +61,26 @@ describe('replicated training step', () => {
     }
   });
 
+  it('averages any number of replicas, each worker taking its range of the gradients', async () => {
+    const full = lenetStep(12);
+    const whole = await TrainStep.compile(full.spec, { intraOpThreads: 1 });
+    const split = await ReplicatedTrainStep.compile(lenetStep(4).spec, { intraOpThreads: 3 }, 3);
+    try {
+      const state = initialState(full.g);
+      const batch = batchOf(12, 7);
+      const a = await whole.run(state, batch);
+      const b = await split.run(state, batch);
+      expect(b.loss).toBeCloseTo(a.loss, 5);
+      for (const [name, g] of a.grads) {
+        const h = b.grads.get(name)!;
+        const scale = Math.max(...g.map(Math.abs));
+        for (let i = 0; i < g.length; i++) expect(Math.abs(h[i]! - g[i]!)).toBeLessThan(1e-4 * scale + 1e-7);
+      }
+    } finally {
+      await split.close();
+    }
+  });
+
   it('refuses graphs whose samples meet (batch norm) and batches that do not split', async () => {
     const bn = lenetStep(8, 'resnet8');
     expect(replicationRefusal(bn.g)).toMatch(/batch statistics/);

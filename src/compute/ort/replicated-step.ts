@@ -12,7 +12,9 @@
 //
 //   main: params -> shared blocks, batch -> one share per replica -> "run" to every worker
 //   worker r: session.run on the shared feeds -> loss, metrics, gradients into its output block -> "ok"
-//   main: mean over the replicas -> StepResult, as TrainStep gives it
+//   main: "average [start, end)" to every worker, one range of the gradients each
+//   worker r: the replicas' mean of its range into the shared mean block -> "ok"
+//   main: loss and metrics averaged, gradients viewed in the mean block -> StepResult, as TrainStep gives it
 
 import { Worker } from 'node:worker_threads';
 import type { GraphBuilder, Tensor } from '../graph/graph-builder.ts';
@@ -66,6 +68,8 @@ export class ReplicatedTrainStep {
     private readonly state: SharedInput[],
     private readonly batch: SharedInput[],
     private readonly outputs: Float32Array[],
+    /** The replicas' mean of the output blocks' gradient part, laid out as an output block. */
+    private readonly mean: Float32Array,
     private readonly paramNames: readonly string[],
     private readonly metricNames: readonly string[],
     /** Where each parameter's gradient sits in an output block, after the loss and the metrics. */
@@ -111,6 +115,7 @@ export class ReplicatedTrainStep {
       offset += t.size;
     }
     const outputBuffers = Array.from({ length: replicas }, () => new SharedArrayBuffer(offset * 4));
+    const meanBuffer = new SharedArrayBuffer(offset * 4);
     const bytes = encodeModel(model);
     const threads = Math.max(1, Math.floor((options.intraOpThreads ?? defaultThreads()) / replicas));
     const workers: Worker[] = [];
@@ -122,7 +127,9 @@ export class ReplicatedTrainStep {
           shape: [...s.shape],
           buffer,
         }));
-        const worker = new Worker(WORKER, { workerData: { model: bytes, threads, inputs, outputs: layout, outputBuffer: outputBuffers[r] } });
+        const worker = new Worker(WORKER, {
+          workerData: { model: bytes, threads, inputs, outputs: layout, outputBuffer: outputBuffers[r], allOutputBuffers: outputBuffers, meanBuffer },
+        });
         workers.push(worker);
       }
       await Promise.all(workers.map((w) => reply(w)));
@@ -130,7 +137,7 @@ export class ReplicatedTrainStep {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    return new ReplicatedTrainStep(workers, state, batch, outputBuffers.map((b) => new Float32Array(b)), paramNames, metricNames, gradLayout, fetched);
+    return new ReplicatedTrainStep(workers, state, batch, outputBuffers.map((b) => new Float32Array(b)), new Float32Array(meanBuffer), paramNames, metricNames, gradLayout, fetched);
   }
 
   get replicas(): number {
@@ -142,6 +149,10 @@ export class ReplicatedTrainStep {
     return this.batch.map((b) => b.name);
   }
 
+  /**
+   * One step. The gradients it returns are views of shared memory that the next run overwrites: use
+   * them (update, clip, mask) before running again, as the fit loop does, or copy them.
+   */
   async run(state: ModelState, batch: Record<string, HostTensor>, profile?: StepProfile): Promise<StepResult> {
     let t = performance.now();
     for (const s of this.state) {
@@ -159,22 +170,21 @@ export class ReplicatedTrainStep {
       for (let r = 0; r < replicas; r++) (b.views[r] as Float32Array).set(values.subarray(r * b.size, (r + 1) * b.size));
     }
     if (profile) t = profile.lap('feeds', t);
-    await Promise.all(this.workers.map((w) => reply(w, true)));
+    await Promise.all(this.workers.map((w) => reply(w, 'run')));
     if (profile) t = profile.lap('run', t);
+    // The gradients are most of an output block (millions of values for a GAN): each worker averages
+    // an equal range of them, so the average runs on every core.
+    const first = this.gradLayout[0]?.offset ?? 0;
+    const last = this.gradLayout.length ? this.gradLayout.at(-1)!.offset + this.gradLayout.at(-1)!.size : first;
+    const share = Math.ceil((last - first) / replicas);
+    await Promise.all(this.workers.map((w, r) => reply(w, { average: [first + r * share, Math.min(last, first + (r + 1) * share)] })));
     const mean = (offset: number) => this.outputs.reduce((sum, out) => sum + out[offset]!, 0) / replicas;
     const metrics: Record<string, number> = {};
     this.metricNames.forEach((m, i) => (metrics[m] = mean(1 + i)));
     const grads = new Map<string, Float32Array>();
-    const scale = 1 / replicas;
     this.paramNames.forEach((p, i) => {
       const { offset, size } = this.gradLayout[i]!;
-      const g = this.outputs[0]!.slice(offset, offset + size);
-      for (let r = 1; r < replicas; r++) {
-        const out = this.outputs[r]!;
-        for (let k = 0; k < size; k++) g[k] = g[k]! + out[offset + k]!;
-      }
-      for (let k = 0; k < size; k++) g[k] = g[k]! * scale;
-      grads.set(p, g);
+      grads.set(p, this.mean.subarray(offset, offset + size));
     });
     const outputs: Record<string, HostTensor> = {};
     for (const f of this.fetched) {
@@ -192,8 +202,8 @@ export class ReplicatedTrainStep {
   }
 }
 
-/** The worker's next reply (after a run request when `run`), as a promise that fails with its error. */
-function reply(worker: Worker, run = false): Promise<void> {
+/** The worker's next reply (to `request` when given: a run, or a range to average), as a promise that fails with its error. */
+function reply(worker: Worker, request?: 'run' | { average: [number, number] }): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       worker.off('message', onMessage);
@@ -216,6 +226,6 @@ function reply(worker: Worker, run = false): Promise<void> {
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    if (run) worker.postMessage('run');
+    if (request) worker.postMessage(request);
   });
 }
