@@ -86,6 +86,86 @@ describe('condense.data.dataset', () => {
     expect(plain.outputs.test.pixels[0]).toBeLessThan(20);
   });
 
+  describe('placeOnCanvas', () => {
+    const small = { bundledMini: true, perClassLimit: 3, testPerClassLimit: 2, validationSplit: 0.34 } as const;
+    const placed = { ...small, placeOnCanvas: true, canvasSize: 64, clutter: 4, clutterSize: 8 } as const;
+
+    it('declares the placement params, applying only on a canvas', () => {
+      const descriptor = describeNode(node, readFileSync(join(import.meta.dirname, 'README.md'), 'utf8'));
+      const props = descriptor.paramsSchema.properties as Record<string, { help?: string; appliesWhen?: unknown; minimum?: number; maximum?: number }>;
+      expect(descriptor.defaults.placeOnCanvas).toBe(false);
+      for (const name of ['canvasSize', 'placeScaleMin', 'placeScaleMax', 'clutter', 'clutterSize']) {
+        expect(props[name]?.appliesWhen, name).toEqual({ placeOnCanvas: [true] });
+        expect(props[name]?.help, name).toMatch(/placeOnCanvas/);
+      }
+      expect([props.canvasSize?.minimum, props.canvasSize?.maximum]).toEqual([32, 256]);
+    });
+
+    it('places every split on the canvas with its boxes, the object unchanged inside its box', async () => {
+      const plain = await run(small);
+      const { outputs, ctx } = await run(placed);
+      for (const split of ['train', 'test', 'validation'] as const) {
+        const data = outputs[split];
+        const original = plain.outputs[split];
+        expect(data.shape).toEqual([1, 64, 64]);
+        expect(data.count).toBe(original.count);
+        expect(data.boxes?.length).toBe(4 * data.count);
+        expect(data.source.note).toContain('64x64 canvas, 4 fragments of 8 px');
+        for (let n = 0; n < data.count; n++) {
+          const [x0, y0, x1, y1] = Array.from(data.boxes!.subarray(4 * n, 4 * n + 4));
+          expect([x1 - x0, y1 - y0]).toEqual([28, 28]);
+          for (let y = 0; y < 28; y++)
+            for (let x = 0; x < 28; x++) expect(data.pixels[n * 64 * 64 + (y0 + y) * 64 + x0 + x]).toBe(original.pixels[n * 28 * 28 + y * 28 + x]);
+        }
+      }
+      // Train and test are placed from different random streams.
+      const firstBoxes = (d: typeof outputs.train) => Array.from(d.boxes!.subarray(0, 8));
+      expect(firstBoxes(outputs.train)).not.toEqual(firstBoxes(outputs.test));
+      // The statistics are those of the canvases (mostly background).
+      expect(outputs.train.normalize.mean[0]).toBeLessThan(plain.outputs.train.normalize.mean[0]! / 2);
+      expect(ctx.recorded.logs.some((l) => l.level === 'warn')).toBe(false);
+      const again = await run(placed);
+      expect(Buffer.from(again.outputs.test.pixels).equals(Buffer.from(outputs.test.pixels))).toBe(true);
+      expect(Array.from(again.outputs.train.boxes!)).toEqual(Array.from(outputs.train.boxes!));
+    });
+
+    it('scales objects within the range, after resize', async () => {
+      const { outputs } = await run({ ...placed, resize: 20, placeScaleMin: 1, placeScaleMax: 2, canvasSize: 48, clutter: 0 });
+      const sides = Array.from({ length: outputs.train.count }, (_, n) => outputs.train.boxes![4 * n + 2]! - outputs.train.boxes![4 * n]!);
+      expect(Math.min(...sides)).toBeGreaterThanOrEqual(20);
+      expect(Math.max(...sides)).toBeLessThanOrEqual(40);
+      expect(outputs.train.shape).toEqual([1, 48, 48]);
+    });
+
+    it('states the canvas shape and the boxes as facts, and a canvas too small as an issue on its param', () => {
+      const infer = (params: Record<string, unknown>) => node.infer!(node.params.parse(params), {});
+      const facts = infer(placed);
+      expect(facts.outputs?.train).toEqual({ task: 'classify', shape: [1, 64, 64], classes: 10, boxes: true });
+      expect(facts.issues).toBeUndefined();
+      const rotatedTest = infer({ ...placed, rotate: 20, shiftSplits: 'test' });
+      expect([rotatedTest.outputs?.train?.boxes, rotatedTest.outputs?.test?.boxes]).toEqual([true, undefined]);
+      expect(infer(small).outputs?.train?.boxes).toBeUndefined();
+      expect(infer({ ...placed, canvasSize: 48, placeScaleMax: 2 }).issues).toEqual([
+        { param: 'canvasSize', message: 'canvasSize 48 px is smaller than the images at placeScaleMax (28x28 px x 2 = 56 px); raise canvasSize to at least 56 or lower placeScaleMax' },
+      ]);
+      expect(infer({ ...placed, placeScaleMin: 2, placeScaleMax: 1.5, canvasSize: 128 }).issues?.[0]?.param).toBe('placeScaleMin');
+      expect(infer({ source: 'generated', size: 16, placeOnCanvas: true, canvasSize: 32, clutter: 1, clutterSize: 20 }).issues?.[0]?.param).toBe('clutterSize');
+      // Params that do not apply (no canvas) raise nothing.
+      expect(infer({ ...small, canvasSize: 32, placeScaleMax: 4 }).issues).toBeUndefined();
+    });
+
+    it('fails at run time naming the param when the images read do not fit', async () => {
+      writeIdxFolder(join(temp.dir, 'big'), { count: 4, rows: 40, cols: 40, classes: 2 }, { count: 2, rows: 40, cols: 40, classes: 2 });
+      const error = await run({ source: 'idx', path: 'big', placeOnCanvas: true, canvasSize: 32 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(NodeError);
+      expect((error as NodeError).detail?.param).toBe('canvasSize');
+      expect((error as NodeError).message).toContain('40x40 px');
+    });
+  });
+
   describe('bad input gives a NodeError naming the file', () => {
     async function failure(params: Record<string, unknown>): Promise<NodeError> {
       try {

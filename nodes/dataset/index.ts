@@ -1,13 +1,15 @@
 // The Dataset node: reads a dataset from one of several sources and outputs its train, test and validation
-// splits, optionally resized, re-channelled, limited and shifted to a new domain.
+// splits, optionally resized, re-channelled, limited, placed on a canvas among clutter and shifted to a new domain.
 import { z } from 'zod';
 import { GENERATED_MAX_CLASSES } from '../../src/compute/data/generated';
 import { IMAGE_TASKS, imageTaskShape, imageTaskSplits } from '../../src/compute/data/image-tasks';
 import { loadDatasetSplits } from '../../src/compute/data/load';
+import { placementOptions, placementProblem } from '../../src/compute/data/placement';
 import { sourceFiles } from '../../src/compute/data/sources';
 import { NO_SHIFT } from '../../src/compute/data/transforms';
 import { defineNode, NodeError, type PortFacts } from '../../src/shared/node-sdk';
 
+const onCanvas = { placeOnCanvas: [true] };
 const fileParam = (help: string) => z.string().default('').meta({ help, format: 'path' });
 
 export const datasetParams = z.object({
@@ -38,6 +40,12 @@ export const datasetParams = z.object({
   perClassLimit: z.number().int().min(0).max(1_000_000).default(0).meta({ help: 'Keep at most this many train images per class (the first ones). 0: all.', unit: 'images' }),
   testPerClassLimit: z.number().int().min(0).max(1_000_000).default(0).meta({ help: 'Keep at most this many test images per class (the first ones). 0: all.', unit: 'images' }),
   validationSplit: z.number().min(0).max(0.9).default(0).meta({ help: 'Fraction of each train class moved to the validation output (seeded). 0: validation is empty.' }),
+  placeOnCanvas: z.boolean().default(false).meta({ help: 'Place each image at a random position on a larger canvas (after resize and channels, before the shift), recording the object box, so a model has to find the object: the task of attention models such as MGNet.' }),
+  canvasSize: z.number().int().min(32).max(256).default(64).meta({ help: 'placeOnCanvas: canvas width and height. It must hold the images at placeScaleMax.', unit: 'px', appliesWhen: onCanvas }),
+  placeScaleMin: z.number().min(0.25).max(4).default(1).meta({ help: 'placeOnCanvas: each image is resized by a factor drawn uniformly between placeScaleMin and placeScaleMax. 1 and 1: kept as is.', appliesWhen: onCanvas }),
+  placeScaleMax: z.number().min(0.25).max(4).default(1).meta({ help: 'placeOnCanvas: the largest scale factor (see placeScaleMin).', appliesWhen: onCanvas }),
+  clutter: z.number().int().min(0).max(64).default(0).meta({ help: 'placeOnCanvas: fragments of other images of the same split scattered on each canvas, never over the object box. 0: none.', unit: 'fragments', appliesWhen: onCanvas }),
+  clutterSize: z.number().int().min(2).max(256).default(8).meta({ help: 'placeOnCanvas: edge of each clutter fragment, cut from an unscaled image (at most the image size).', unit: 'px', appliesWhen: onCanvas }),
   shiftSplits: z.enum(['all', 'train', 'test']).default('all').meta({ help: 'Which splits get the domain shift below (train includes validation).' }),
   invert: z.boolean().default(false).meta({ help: 'Shift: invert pixels (255 - p).' }),
   rotate: z.number().min(-180).max(180).default(0).meta({ help: 'Shift: rotate every image counter-clockwise by this angle.', unit: 'deg' }),
@@ -67,7 +75,7 @@ export function datasetFacts(p: DatasetParams): PortFacts {
   };
   const known = stored[p.source];
   const channels = p.tint !== '' ? 3 : p.channels !== 'keep' ? Number(p.channels) : known?.c;
-  const size = p.resize > 0 ? p.resize : known?.size;
+  const size = p.placeOnCanvas ? p.canvasSize : p.resize > 0 ? p.resize : known?.size;
   if (p.imageTask !== 'none' && p.source !== 'paired-folder') {
     return { task: 'paired', ...(channels !== undefined && size !== undefined ? { shape: imageTaskShape([channels, size, size]) } : {}) };
   }
@@ -78,12 +86,34 @@ export function datasetFacts(p: DatasetParams): PortFacts {
   };
 }
 
+/**
+ * The facts of each output: the dataset's, plus `boxes` on the splits that keep their object boxes (placed
+ * on a canvas and not rotated by the shift).
+ */
+function outputFacts(p: DatasetParams): Record<'train' | 'test' | 'validation', PortFacts> {
+  const facts = datasetFacts(p);
+  const rotated = (split: 'train' | 'test') => p.rotate % 360 !== 0 && (p.shiftSplits === 'all' || p.shiftSplits === split);
+  const of = (split: 'train' | 'test'): PortFacts => (p.placeOnCanvas && p.imageTask === 'none' && !rotated(split) ? { ...facts, boxes: true } : facts);
+  return { train: of('train'), test: of('test'), validation: of('train') };
+}
+
+/** A placement the images cannot take, when the params tell the image size (file sources: at run time). */
+function placementIssues(p: DatasetParams): { param: string; message: string }[] {
+  if (!p.placeOnCanvas) return [];
+  if (p.source === 'paired-folder') return [{ param: 'placeOnCanvas', message: 'placeOnCanvas places classification images; paired-folder gives paired data' }];
+  const sizes: Partial<Record<DatasetParams['source'], number>> = { 'fashion-mnist': 28, 'cifar-binary': 32, generated: p.size, 'rendered-digits': p.size };
+  const size = p.resize > 0 ? p.resize : sizes[p.source];
+  if (size === undefined) return [];
+  const problem = placementProblem([1, size, size], placementOptions(p, p.seed, 0));
+  return problem ? [problem] : [];
+}
+
 export default defineNode({
   type: 'condense.data.dataset',
   version: 1,
   title: 'Dataset',
   category: 'Data',
-  description: 'Reads Fashion-MNIST, IDX, CIFAR binary, image folders, generated images or digits rendered from bundled fonts; resizes, limits, splits and shifts them.',
+  description: 'Reads Fashion-MNIST, IDX, CIFAR binary, image folders, generated images or digits rendered from bundled fonts; resizes, limits, splits, places on a cluttered canvas and shifts them.',
   inputs: {},
   outputs: {
     train: { type: 'Dataset', description: 'The train split (without the validation part).' },
@@ -93,8 +123,8 @@ export default defineNode({
   params: datasetParams,
   files: (params, resolvePath) => sourceFiles(params, resolvePath),
   infer: (params) => {
-    const facts = datasetFacts(params);
-    return { outputs: { train: facts, test: facts, validation: facts } };
+    const issues = placementIssues(params);
+    return { outputs: outputFacts(params), ...(issues.length > 0 ? { issues } : {}) };
   },
   async execute(ctx) {
     const p = ctx.params;

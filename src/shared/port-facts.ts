@@ -12,6 +12,8 @@ export interface PortFacts {
   /** Number of classes (a Dataset's labels, a classifier's outputs). */
   classes?: number;
   task?: string;
+  /** A Dataset records each image's object box (Dataset.boxes: images placed on a canvas). */
+  boxes?: boolean;
   /** A Model's name as its errors name it (`lenet5`, an imported file). */
   modelName?: string;
   /**

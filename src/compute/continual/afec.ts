@@ -18,6 +18,7 @@
 // anchors are buffers of the main graph (fed from the state, so the compiled steps never change), and
 // every epoch of either network is one call of the shared fit loop.
 import type { Dataset } from '../data/dataset.ts';
+import { firstSamples } from '../data/transforms.ts';
 import { GraphBuilder, type Tensor } from '../graph/graph-builder.ts';
 import { createRng } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
@@ -366,5 +367,5 @@ function networkOf(model: Model, state: ModelState, scope: string): Model {
 
 function evalSubset(data: Dataset, count: number | undefined): Dataset {
   if (!count || count >= data.count) return data;
-  return { ...data, count, pixels: data.pixels.subarray(0, count * data.shape[0] * data.shape[1] * data.shape[2]), labels: data.labels.subarray(0, count) };
+  return firstSamples(data, count);
 }

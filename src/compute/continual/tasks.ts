@@ -6,6 +6,7 @@
 //   domain:   every task all classes, each task under a domain shift (the Dataset node's shifts)
 // and optionally a conflicting task appended: an earlier task with its labels swapped, which a learner
 // can only fit by unlearning what it knew (where AFEC's active forgetting should help).
+import { withoutBoxes } from '../data/boxes.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { makeRandom, shuffleInPlace } from '../data/random.ts';
 import { applyShift, imageSize, NO_SHIFT, subsetDataset, type DomainShift } from '../data/transforms.ts';
@@ -133,7 +134,8 @@ function permutedTasks(train: Dataset, test: Dataset, o: SplitOptions): Continua
         const base = n * size;
         for (let i = 0; i < size; i++) pixels[base + i] = data.pixels[base + permutation[i]!]!;
       }
-      return { ...data, name: `${data.name.replace(/ \((train|test)\)$/, '')} permutation ${t + 1} (${part})`, pixels, labels: data.labels.slice() };
+      // A pixel permutation scatters the object, so its box (if the data had one) says nothing any more.
+      return { ...withoutBoxes(data), name: `${data.name.replace(/ \((train|test)\)$/, '')} permutation ${t + 1} (${part})`, pixels, labels: data.labels.slice() };
     };
     return { name: `task ${t + 1}`, description: `all ${train.classes.length} classes, pixel permutation ${t + 1}`, classes: [...train.classes], train: permute(train, 'train'), test: permute(test, 'test') };
   });

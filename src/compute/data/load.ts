@@ -1,5 +1,5 @@
 // The Dataset node's work, without the node: read a source's train and test splits, then limit, split off
-// validation, resize, change channels, shift the domain and record the normalisation.
+// validation, resize, change channels, place on a canvas, shift the domain and record the normalisation.
 import { basename } from 'node:path';
 import { NodeError } from '../../shared/node-sdk';
 import { CIFAR10_CLASSES, parseCifarMeta, readCifarFiles } from './cifar';
@@ -13,6 +13,7 @@ import { renderDigitsDataset } from './rendered-digits';
 import { checkLabelsInRange, gapWarning } from './labels';
 import { maxDatasetBytes, raiseHint } from '../storage/limits';
 import { formatBytes } from '../storage/safe-files';
+import { placementOptions, placementParamsOf, placementProblem, placeOnCanvas, type PlacementParams } from './placement';
 import { planSource, type SourceParams, type SourcePlan } from './sources';
 import {
   applyShift,
@@ -25,7 +26,8 @@ import {
   type DomainShift,
 } from './transforms';
 
-export interface DatasetParams extends SourceParams, DomainShift {
+/** Placement params left out (callers from before the canvas transform) mean no placement. */
+export interface DatasetParams extends SourceParams, DomainShift, Partial<PlacementParams> {
   /** Comma-separated class names for idx / cifar-binary; empty = defaults. */
   classNames: string;
   /** Fraction held out as test when a folder or single file has no train/test split. */
@@ -299,8 +301,10 @@ function parseNumbers(text: string, param: string, channels: number, positive: b
   return values;
 }
 
+/** The dataset under its split's name, with the load's note before what its transforms noted (placement). */
 function withName(dataset: Dataset, name: string, note: string | undefined): Dataset {
-  return { ...dataset, name, source: { ...dataset.source, ...(note ? { note } : {}) } };
+  const combined = [note, dataset.source.note].filter(Boolean).join('; ');
+  return { ...dataset, name, source: { ...dataset.source, ...(combined ? { note: combined } : {}) } };
 }
 
 /** Reads the source and applies every transform the params ask for. */
@@ -341,11 +345,25 @@ export function loadDatasetSplits(params: DatasetParams, env: LoadEnvironment): 
     const channels = tinted || params.channels === '3' ? 3 : params.channels === '1' ? 1 : train.shape[0];
     checkDatasetBytes(images * channels * params.resize * params.resize, `${raw.label} resized to ${params.resize}x${params.resize}`, 'resize');
   }
+  const placement = placementParamsOf(params);
+  if (placement.placeOnCanvas) {
+    if (train.task !== 'classify') throw new NodeError(`placeOnCanvas places classification images; ${raw.label} is a ${train.task} dataset`, { param: 'placeOnCanvas' });
+    // Checked on the images as read (after resize), before any canvas is allocated.
+    const [, h, w] = train.shape;
+    const problem = placementProblem([train.shape[0], params.resize > 0 ? params.resize : h, params.resize > 0 ? params.resize : w], placementOptions(placement, params.seed, 0));
+    if (problem) throw new NodeError(problem.message, { param: problem.param });
+    const images = train.count + test.count + validation.count;
+    const channels = tinted || params.channels === '3' ? 3 : params.channels === '1' ? 1 : train.shape[0];
+    checkDatasetBytes(images * channels * placement.canvasSize * placement.canvasSize, `${raw.label} on a ${placement.canvasSize}x${placement.canvasSize} canvas`, 'canvasSize');
+  }
+  // Placement comes after resize and channels (resize sets the object's size) and before the shift, which
+  // then changes the whole canvas like any image (a rotation drops the boxes, see applyShift).
   const transform = (dataset: Dataset, shifted: boolean, stream: number): Dataset => {
     let out = dataset;
     if (plan.kind !== 'image-folder' && plan.kind !== 'paired-folder') out = resizeDataset(out, params.resize);
     if (params.channels !== 'keep') out = setChannels(out, params.channels === '1' ? 1 : 3);
     if (tinted) out = setChannels(out, 3);
+    if (placement.placeOnCanvas) out = placeOnCanvas(out, placementOptions(placement, params.seed, 20 + stream, env.signal));
     if (shifted) out = applyShift(out, params, { seed: params.seed, stream, signal: env.signal });
     return out;
   };

@@ -3,6 +3,7 @@
 import { NodeError } from '../../shared/node-sdk';
 import { convertPlanarChannels } from '../image/image';
 import { makeBilinearResizer } from '../image/resize';
+import { scaleBoxes, withoutBoxes } from './boxes';
 import type { Dataset } from './dataset';
 import { throwIfAborted } from './files';
 import { makeRandom, shuffleInPlace } from './random';
@@ -18,13 +19,29 @@ export function subsetDataset(dataset: Dataset, indices: ArrayLike<number>, name
   const labels = new Int32Array(indices.length);
   const targetSize = dataset.targetShape ? imageSize(dataset.targetShape) : 0;
   const targets = dataset.targets ? new Uint8Array(indices.length * targetSize) : undefined;
+  const boxes = dataset.boxes ? new Float32Array(indices.length * 4) : undefined;
   for (let i = 0; i < indices.length; i++) {
     const from = indices[i];
     pixels.set(dataset.pixels.subarray(from * size, (from + 1) * size), i * size);
     labels[i] = dataset.labels[from];
     if (targets && dataset.targets) targets.set(dataset.targets.subarray(from * targetSize, (from + 1) * targetSize), i * targetSize);
+    if (boxes && dataset.boxes) boxes.set(dataset.boxes.subarray(from * 4, from * 4 + 4), i * 4);
   }
-  return { ...dataset, name, count: indices.length, pixels, labels, ...(targets ? { targets } : {}) };
+  return { ...dataset, name, count: indices.length, pixels, labels, ...(targets ? { targets } : {}), ...(boxes ? { boxes } : {}) };
+}
+
+/** The first `count` samples as views of the same arrays (no copy): a quick evaluation subset. */
+export function firstSamples(dataset: Dataset, count: number): Dataset {
+  if (count >= dataset.count) return dataset;
+  const n = Math.max(0, count);
+  return {
+    ...dataset,
+    count: n,
+    pixels: dataset.pixels.subarray(0, n * imageSize(dataset.shape)),
+    labels: dataset.labels.subarray(0, n),
+    ...(dataset.targets && dataset.targetShape ? { targets: dataset.targets.subarray(0, n * imageSize(dataset.targetShape)) } : {}),
+    ...(dataset.boxes ? { boxes: dataset.boxes.subarray(0, 4 * n) } : {}),
+  };
 }
 
 /** Sample indices grouped by label (paired datasets are one group). */
@@ -84,14 +101,20 @@ function resizeArray(pixels: Uint8Array, count: number, shape: [number, number, 
   return out;
 }
 
-/** Bilinear resize of every image (and target) to size x size. */
+/** Bilinear resize of every image (and target) to size x size; object boxes are scaled with the images. */
 export function resizeDataset(dataset: Dataset, size: number): Dataset {
   if (size <= 0) return dataset;
   const [c, h, w] = dataset.shape;
   const resized: Dataset =
     h === size && w === size
       ? { ...dataset }
-      : { ...dataset, shape: [c, size, size], pixels: resizeArray(dataset.pixels, dataset.count, dataset.shape, size) };
+      : {
+          ...dataset,
+          shape: [c, size, size],
+          pixels: resizeArray(dataset.pixels, dataset.count, dataset.shape, size),
+          // Box edges scale exactly: the resizer maps pixel edges x to x * size / w (half-pixel centres).
+          ...(dataset.boxes ? { boxes: scaleBoxes(dataset.boxes, size / w, size / h) } : {}),
+        };
   if (dataset.targets && dataset.targetShape) {
     const [tc, th, tw] = dataset.targetShape;
     if (th !== size || tw !== size) {
@@ -278,7 +301,9 @@ function blurPlane(plane: Float32Array, tmp: Float32Array, h: number, w: number,
 
 /**
  * Applies a domain shift to every input image, in this order: rotate, blur, contrast, invert, tint, noise.
- * The seed (and stream) drive the noise, so the same params give the same shifted set.
+ * The seed (and stream) drive the noise, so the same params give the same shifted set. Object boxes are
+ * kept, except after a rotation: it turns the object within the canvas (and can turn parts of it off the
+ * canvas), so the recorded box no longer bounds it tightly, and a loose box would pass for a right one.
  */
 export function applyShift(
   dataset: Dataset,
@@ -323,7 +348,8 @@ export function applyShift(
       }
     }
   }
-  return { ...base, pixels };
+  const shifted = { ...base, pixels };
+  return rotation ? withoutBoxes(shifted) : shifted;
 }
 
 /** Per-channel mean and standard deviation of the input pixels, in 0..1 units (pixel / 255). */

@@ -1,6 +1,7 @@
 // Renders dataset samples as one picture: a row per class (N samples each), the first N samples, or
 // input/target pairs. Small images are upscaled by an integer factor (nearest neighbour, so pixels stay
-// crisp and a 28x28 digit is readable); large ones are scaled down to a bounded cell.
+// crisp and a 28x28 digit is readable); large ones are scaled down to a bounded cell. Images placed on a
+// canvas (Dataset.boxes) get their object box drawn as a one-pixel outline.
 import type { Dataset } from '../data/dataset';
 import { convertPlanarChannels, makeImage, type PlanarImage } from './image';
 import { resizeBilinear } from './resize';
@@ -80,6 +81,31 @@ interface CellSource {
   data: Uint8Array;
   shape: [number, number, number];
   index: number;
+  /** The object box in image pixels (edges), drawn over the cell. */
+  box?: readonly number[];
+}
+
+const BOX_COLOUR = [255, 140, 0];
+
+/** A one-pixel outline of `box` (image pixels, scaled by fx, fy to the cell at top, left), clipped to the cell. */
+function outline(canvas: PlanarImage, box: readonly number[], fx: number, fy: number, top: number, left: number, ch: number, cw: number): void {
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
+  const x0 = clamp(Math.floor(box[0]! * fx), cw - 1);
+  const y0 = clamp(Math.floor(box[1]! * fy), ch - 1);
+  const x1 = clamp(Math.ceil(box[2]! * fx) - 1, cw - 1);
+  const y1 = clamp(Math.ceil(box[3]! * fy) - 1, ch - 1);
+  const plane = canvas.width * canvas.height;
+  const dot = (x: number, y: number) => {
+    for (let k = 0; k < 3; k++) canvas.data[k * plane + (top + y) * canvas.width + left + x] = BOX_COLOUR[k]!;
+  };
+  for (let x = x0; x <= x1; x++) {
+    dot(x, y0);
+    dot(x, y1);
+  }
+  for (let y = y0; y <= y1; y++) {
+    dot(x0, y);
+    dot(x1, y);
+  }
 }
 
 function renderRows(rows: (CellSource | undefined)[][], columns: number, target: number): PlanarImage {
@@ -96,7 +122,10 @@ function renderRows(rows: (CellSource | undefined)[][], columns: number, target:
       const [c, ih, iw] = cell.shape;
       const size = c * ih * iw;
       const pixels = cell.data.subarray(cell.index * size, (cell.index + 1) * size);
-      blit(canvas, scaleToCell(pixels, c, ih, iw, ch, cw), c, ch, cw, GAP + r * (ch + GAP), GAP + col * (cw + GAP));
+      const top = GAP + r * (ch + GAP);
+      const left = GAP + col * (cw + GAP);
+      blit(canvas, scaleToCell(pixels, c, ih, iw, ch, cw), c, ch, cw, top, left);
+      if (cell.box) outline(canvas, cell.box, cw / iw, ch / ih, top, left, ch, cw);
     });
   });
   return canvas;
@@ -105,7 +134,13 @@ function renderRows(rows: (CellSource | undefined)[][], columns: number, target:
 /** The sample grid of a dataset as an RGB image. An empty dataset gives a small blank picture. */
 export function renderSampleGrid(dataset: Dataset, options: GridOptions = {}): PlanarImage {
   const target = options.targetCell ?? 84;
-  const image = (index: number): CellSource => ({ data: dataset.pixels, shape: dataset.shape, index });
+  const boxes = dataset.boxes;
+  const image = (index: number): CellSource => ({
+    data: dataset.pixels,
+    shape: dataset.shape,
+    index,
+    ...(boxes ? { box: Array.from(boxes.subarray(4 * index, 4 * index + 4)) } : {}),
+  });
   if (options.first !== undefined) {
     const n = Math.min(options.first, dataset.count);
     const columns = Math.max(1, options.columns ?? Math.ceil(Math.sqrt(n)));

@@ -398,7 +398,10 @@ export function corruptPixels(data: Pick<Dataset, 'pixels' | 'shape' | 'count'>,
   return out;
 }
 
-/** The dataset with every image corrupted (labels, classes and normalisation unchanged). */
+/**
+ * The dataset with every image corrupted (labels, classes, normalisation and object boxes unchanged: no
+ * corruption moves the object by more than elastic's few pixels).
+ */
 export function corruptDataset(data: Dataset, name: CorruptionName, severity: number, seed: number): Dataset {
   return { ...data, name: `${data.name}, ${name} ${severity}`, pixels: corruptPixels(data, name, severity, seed) };
 }

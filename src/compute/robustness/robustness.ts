@@ -9,6 +9,7 @@
 // with E the top-1 error. Several models are evaluated on one corrupted copy per (corruption, severity).
 
 import type { Dataset } from '../data/dataset.ts';
+import { firstSamples } from '../data/transforms.ts';
 import { evaluateClassifier } from '../model/evaluate.ts';
 import type { Model } from '../model/model.ts';
 import { adversarialAccuracy, type AttackName } from './adversarial.ts';
@@ -59,7 +60,7 @@ const mean = (values: readonly number[]): number => values.reduce((a, b) => a + 
 /** Robustness of each model on `data`, the corrupted copies shared between them. */
 export async function evaluateRobustness(models: readonly Model[], data: Dataset, spec: RobustnessSpec, hooks: RobustnessHooks = {}): Promise<ModelRobustness[]> {
   const evalOptions = { batchSize: spec.batchSize ?? 256, signal: hooks.signal };
-  const adversarialData = spec.adversarialCount !== undefined && spec.adversarialCount < data.count ? { ...data, count: spec.adversarialCount, pixels: data.pixels.subarray(0, spec.adversarialCount * data.shape[0] * data.shape[1] * data.shape[2]), labels: data.labels.subarray(0, spec.adversarialCount) } : data;
+  const adversarialData = spec.adversarialCount !== undefined && spec.adversarialCount < data.count ? firstSamples(data, spec.adversarialCount) : data;
   const cornerCount = spec.corruptions.length * spec.severities.length;
   const attackRuns = spec.attacks.length * spec.eps.length;
   // Progress weighted by work: a corrupted evaluation is one pass; a PGD run is steps + 1 passes of fewer images.
