@@ -4,7 +4,7 @@ import { maxDataFileBytes, raiseHint } from '../../src/compute/storage/limits';
 import { readRegularFile, UnsafePathError } from '../../src/compute/storage/safe-files';
 import { z } from 'zod';
 import { createZooModel, importOnnxModel, parameterCount, withStage, ZOO_NAMES, zooTask, type Model } from '../../src/compute/model/model';
-import { ZOO_DEFAULTS, type ZooOptions } from '../../src/compute/model/zoo';
+import { BACKBONE_NAMES, ZOO_DEFAULTS, type ZooOptions } from '../../src/compute/model/zoo';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
 import { zooWeightLayers } from './layer-facts';
 
@@ -14,7 +14,7 @@ export const modelCreateParams = z.object({
     .enum(ZOO_NAMES)
     .default('lenet5')
     .meta({
-      help: 'Classifiers: mlp (256-128 hidden), lenet5, vgg-small (3x3 convs + BN), resnet8 / resnet20 (CIFAR-style, 16/32/64), mobilenet-small (depthwise-separable). Image-to-image (paired dataset): resnet-generator (CycleGAN-style), unet-small. Discriminator: patchgan (judges the target images of a paired dataset).',
+      help: 'Classifiers: mlp (256-128 hidden), lenet5, vgg-small (3x3 convs + BN), resnet8 / resnet20 (CIFAR-style, 16/32/64), mobilenet-small (depthwise-separable). Multi-glimpse: mgnet (a backbone below on several glimpses of the image, fused by self-attention, a prediction after each). Image-to-image (paired dataset): resnet-generator (CycleGAN-style), unet-small. Discriminator: patchgan (judges the target images of a paired dataset).',
     }),
   width: z.number().min(0.125).max(8).default(1).meta({ help: 'Multiplies every layer width (channels, hidden units).' }),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).meta({ help: 'Seed of the weight initialisation.' }),
@@ -23,6 +23,10 @@ export const modelCreateParams = z.object({
   depth: z.number().int().min(1).max(6).default(ZOO_DEFAULTS.depth).meta({ help: 'unet-small: downsampling levels; height and width must be divisible by 2^depth.' }),
   ndf: z.number().int().min(1).max(512).default(ZOO_DEFAULTS.ndf).meta({ help: 'patchgan: filters of the first layer (doubled per layer up to 8x).' }),
   layers: z.number().int().min(1).max(6).default(ZOO_DEFAULTS.layers).meta({ help: 'patchgan: stride-2 conv layers; 3 gives 70x70 patches.' }),
+  backbone: z.enum(BACKBONE_NAMES).default(ZOO_DEFAULTS.backbone).meta({ help: 'mgnet: the classifier trunk every glimpse goes through (shared across glimpses).', appliesWhen: { architecture: ['mgnet'] } }),
+  glimpses: z.number().int().min(1).max(16).default(ZOO_DEFAULTS.glimpses).meta({ help: 'mgnet: glimpses per image, the first the whole image; a prediction after each.', appliesWhen: { architecture: ['mgnet'] } }),
+  glimpseScale: z.number().min(1).max(16).default(ZOO_DEFAULTS.glimpseScale).meta({ help: 'mgnet: image size over glimpse size; every glimpse is resampled to floor(H / scale) x floor(W / scale).', appliesWhen: { architecture: ['mgnet'] } }),
+  auxWeight: z.number().min(0).max(1).default(ZOO_DEFAULTS.auxWeight).meta({ help: "mgnet: alpha of the loss (1 - alpha) mean_t CE(prediction t) + alpha mean_{t>=2} CE(auxiliary head on glimpse t's features).", appliesWhen: { architecture: ['mgnet'] } }),
   path: z.string().default('').meta({ format: 'path', help: 'import: the .onnx file, relative to the graph file. One input [N, C, H, W], first output class scores [N, K].' }),
 });
 
@@ -125,6 +129,8 @@ function zooOptions(p: z.infer<typeof modelCreateParams>): ZooOptions {
       return { ngf: p.ngf, depth: p.depth };
     case 'patchgan':
       return { ndf: p.ndf, layers: p.layers };
+    case 'mgnet':
+      return { backbone: p.backbone, glimpses: p.glimpses, glimpseScale: p.glimpseScale, auxWeight: p.auxWeight };
     default:
       return {};
   }

@@ -46,6 +46,20 @@ describe('condense.model.create', () => {
     expect(error.message).toMatch(/lenet5 cannot read 1x8x8 images: LeNet-5 needs images of at least 12x12/);
   });
 
+  it('builds mgnet from its glimpse params, with the params in the architecture and lineage', async () => {
+    const dataset = data(1, 32);
+    const params = { architecture: 'mgnet', backbone: 'lenet5', glimpses: 2, glimpseScale: 2, auxWeight: 0.5, seed: 1 };
+    const { outputs } = await runNode(node, { inputs: { dataset }, params });
+    const model = outputs.model;
+    expect(model.meta).toMatchObject({ task: 'classify', inputShape: [1, 32, 32], classes: dataset.classes });
+    expect(model.architecture).toEqual({ kind: 'zoo', name: 'mgnet', width: 1, options: { backbone: 'lenet5', glimpses: 2, glimpseScale: 2, auxWeight: 0.5 } });
+    expect(model.meta.lineage[0]!.params).toMatchObject({ architecture: 'mgnet', glimpses: 2, glimpseScale: 2, backbone: 'lenet5' });
+    // 32 px images at scale 4 give 8 px glimpses, too small for LeNet-5's trunk: named on the architecture.
+    const error = await runNode(node, { inputs: { dataset }, params: { ...params, glimpseScale: 4 } }).catch((e) => e);
+    expect(error).toBeInstanceOf(NodeError);
+    expect(error.message).toMatch(/mgnet cannot read 1x32x32 images/);
+  });
+
   it('builds image-to-image models and a discriminator from a paired dataset', async () => {
     const rgb = generateDataset({ classes: 2, count: 2, size: 16, channels: 3, seed: 1, stream: 1, name: 'pairs' });
     const grey = new Uint8Array(2 * 16 * 16).map((_, i) => rgb.pixels[i]!);

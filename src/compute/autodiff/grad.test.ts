@@ -590,6 +590,18 @@ describe('gradient rules of losses, normalisation and spatial ops (finite differ
       reference: (v) => gridSampleRef(v.x!, [2, 2, 4, 5], affineGridRef(v.theta!, 2, 3, 3), 3, 3),
     }),
   );
+
+  it('affineGrid + gridSample with align corners w.r.t. x and theta', { timeout: TIMEOUT }, () =>
+    expectGradOk({
+      build: ({ x, theta }) => F.gridSample(x!, F.affineGrid(theta!, [2, 2, 3, 3], { alignCorners: true }), { alignCorners: true }),
+      inputs: [
+        { name: 'x', shape: [2, 2, 4, 5] },
+        // As above: no sample on a pixel centre; the second transform reaches past the image.
+        { name: 'theta', shape: [2, 2, 3], values: [0.55, 0.1, 0.13, -0.15, 0.6, -0.07, 0.9, -0.1, 0.31, 0.05, 0.45, 0.2] },
+      ],
+      reference: (v) => gridSampleRef(v.x!, [2, 2, 4, 5], affineGridRef(v.theta!, 2, 3, 3, true), 3, 3, true),
+    }),
+  );
 });
 
 describe('gradScale', () => {

@@ -222,13 +222,14 @@ export function resizeBilinearRef(
   return y;
 }
 
-/** PyTorch's affine_grid with align_corners=False: theta [N, 2, 3] -> grid [N, H, W, 2]. */
-export function affineGridRef(theta: Float64Array, n: number, h: number, w: number): Float64Array {
+/** PyTorch's affine_grid: theta [N, 2, 3] -> grid [N, H, W, 2]. */
+export function affineGridRef(theta: Float64Array, n: number, h: number, w: number, alignCorners = false): Float64Array {
+  const at = (i: number, size: number) => (alignCorners ? (size > 1 ? (2 * i) / (size - 1) - 1 : 0) : (2 * i + 1) / size - 1);
   const grid = new Float64Array(n * h * w * 2);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < h; i++)
       for (let j = 0; j < w; j++) {
-        const [u, v] = [(2 * j + 1) / w - 1, (2 * i + 1) / h - 1];
+        const [u, v] = [at(j, w), at(i, h)];
         const t = (r: number, k: number) => theta[b * 6 + r * 3 + k]!;
         const p = ((b * h + i) * w + j) * 2;
         grid[p] = t(0, 0) * u + t(0, 1) * v + t(0, 2);
@@ -237,16 +238,16 @@ export function affineGridRef(theta: Float64Array, n: number, h: number, w: numb
   return grid;
 }
 
-/** PyTorch's grid_sample defaults (bilinear, zeros padding, align_corners=False). */
-export function gridSampleRef(x: Float64Array, xs: Shape4, grid: Float64Array, ho: number, wo: number): Float64Array {
+/** PyTorch's grid_sample, bilinear with zeros padding. */
+export function gridSampleRef(x: Float64Array, xs: Shape4, grid: Float64Array, ho: number, wo: number, alignCorners = false): Float64Array {
   const [n, c, h, w] = xs;
   const y = new Float64Array(n * c * ho * wo);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < ho; i++)
       for (let j = 0; j < wo; j++) {
         const p = ((b * ho + i) * wo + j) * 2;
-        const ix = ((grid[p]! + 1) * w - 1) / 2;
-        const iy = ((grid[p + 1]! + 1) * h - 1) / 2;
+        const ix = alignCorners ? ((grid[p]! + 1) * (w - 1)) / 2 : ((grid[p]! + 1) * w - 1) / 2;
+        const iy = alignCorners ? ((grid[p + 1]! + 1) * (h - 1)) / 2 : ((grid[p + 1]! + 1) * h - 1) / 2;
         const [x0, y0] = [Math.floor(ix), Math.floor(iy)];
         const [tx, ty] = [ix - x0, iy - y0];
         for (let ch = 0; ch < c; ch++) {

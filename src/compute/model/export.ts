@@ -13,6 +13,9 @@ export interface ExportOptions {
 }
 
 export const EXPORT_OUTPUT = 'logits';
+/** MGNet's extra outputs: the logits after every glimpse [N, T, classes] and the glimpse boxes [N, T, 4]. */
+export const GLIMPSE_LOGITS_OUTPUT = 'glimpse_logits';
+export const GLIMPSE_BOXES_OUTPUT = 'glimpse_boxes';
 
 /** The exported graph's output: `logits` for a classifier, `output` for an image or patch-score map. */
 export function exportOutputName(model: Model): string {
@@ -37,6 +40,10 @@ export function exportModelProto(model: Model, options: ExportOptions = {}): Mod
   // A multi-head model has one output per head (`task1`, `task2`, ...), each the scores of its own classes.
   const outputs = heads ? Object.fromEntries(heads.map((_, t) => [headOutputName(t), named[`head${t}`]!])) : { [exportOutputName(model)]: logits };
   const outputName = heads ? headOutputName(0) : exportOutputName(model);
+  // A model that predicts after every glimpse also gives those predictions and where each glimpse looked,
+  // for early exit and for drawing the glimpses; `logits` stays the last glimpse's.
+  const glimpsed = model.architecture.kind === 'zoo' && named.glimpse_logits && named.boxes;
+  if (glimpsed) Object.assign(outputs, { [GLIMPSE_LOGITS_OUTPUT]: named.glimpse_logits!, [GLIMPSE_BOXES_OUTPUT]: named.boxes! });
   const proto = g.toModel({
     outputs,
     state: 'initializers',
@@ -47,6 +54,7 @@ export function exportModelProto(model: Model, options: ExportOptions = {}): Mod
       'condense.input': JSON.stringify(inputContractOf(model, inputName, outputName)),
       'condense.lineage': JSON.stringify(model.meta.lineage),
       ...(heads && { 'condense.heads': JSON.stringify(headsMetadata(model, heads)) }),
+      ...(glimpsed && { 'condense.glimpses': JSON.stringify(glimpseMetadata(named.glimpse_logits!.shape[1]!)) }),
       'condense.architecture': JSON.stringify(
         model.architecture.kind === 'zoo' ? model.architecture : { kind: 'onnx', source: model.architecture.source },
       ),
@@ -68,6 +76,17 @@ function headsMetadata(model: Model, heads: readonly number[]): { output: string
     start += k;
     return { output: headOutputName(t), classes };
   });
+}
+
+/** How a runtime reads the glimpse outputs of a multi-glimpse file. */
+function glimpseMetadata(glimpses: number): { glimpses: number; logits: string; boxes: string; boxFormat: string } {
+  return {
+    glimpses,
+    logits: GLIMPSE_LOGITS_OUTPUT,
+    boxes: GLIMPSE_BOXES_OUTPUT,
+    // The sampler's coordinates: pixel column = (x + 1) / 2 * (width - 1), likewise rows (boxes.ts, alignCorners true).
+    boxFormat: 'x0,y0,x1,y1 normalised to [-1, 1], -1 and +1 the centres of the first and last pixel',
+  };
 }
 
 /** Inference ONNX bytes of the model. */

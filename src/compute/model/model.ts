@@ -102,6 +102,11 @@ export interface BuiltModel {
    * classifier, `bottleneck` of a zoo generator).
    */
   outputs: Record<string, Tensor>;
+  /**
+   * The architecture's own training loss on int64 labels [N], where it has one (MGNet: every glimpse's
+   * logits and an auxiliary head). Absent: train on the cross-entropy of `logits`.
+   */
+  loss?: (labels: Tensor) => Tensor;
 }
 
 /** The graph name of a model's parameter, buffer or input under a scope. */
@@ -155,6 +160,7 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
     return out;
   };
   if (model.architecture.kind === 'zoo') {
+    let loss: BuiltModel['loss'];
     const build: ZooBuild = {
       g,
       training: options.training,
@@ -165,10 +171,11 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
       outChannels: model.meta.outputShape?.[0] ?? 1,
       options: model.architecture.options ?? {},
       expose: (name, t) => (outputs[name] = t),
+      defineLoss: (l) => (loss = l),
       ...(model.architecture.heads && { heads: model.architecture.heads }),
     };
     const logits = buildZoo(model.architecture.name, input, build);
-    return { input, logits, outputs: { ...outputs, output: logits } };
+    return { input, logits, outputs: { ...outputs, output: logits }, ...(loss && { loss }) };
   }
   const logits = replayOnnx(model, g, input, wrap, param, buffer);
   return { input, logits, outputs: { output: logits } };
@@ -218,7 +225,7 @@ export interface CreateOptions {
   architecture: ZooName;
   width?: number;
   seed?: number;
-  /** Sizes of the image architectures (ngf, blocks, depth, ndf, layers). */
+  /** Sizes of the image architectures (ngf, blocks, depth, ndf, layers) and MGNet's settings. */
   options?: ZooOptions;
 }
 
@@ -270,7 +277,8 @@ function zooMeta(data: DataContract, name: ZooName): ModelMeta {
 export function createZooModel(data: DataContract, options: CreateOptions): Model {
   const meta = zooMeta(data, options.architecture);
   const architecture: Architecture = { kind: 'zoo', name: options.architecture, width: options.width ?? 1 };
-  if (meta.task !== 'classify') architecture.options = { ...options.options };
+  // Of the classifiers only MGNet reads options (its backbone and glimpses).
+  if (meta.task !== 'classify' || options.architecture === 'mgnet') architecture.options = { ...options.options };
   const shell: Model = { kind: 'model', name: options.architecture, architecture, params: {}, buffers: {}, meta, compression: { masks: {}, codebooks: {} } };
   const g = new GraphBuilder({ seed: options.seed ?? 0, training: false });
   const { logits } = buildModelGraph(shell, g, { batch: 1, training: false });

@@ -1,6 +1,7 @@
 // Supervised training of a classifier Model, a recipe on the fit loop (src/compute/train/fit.ts): one
-// cross-entropy objective, the train split as its stream, validation and early stopping as epoch
-// hooks. The GM quantizer and the pattern pruner train through it with their own hooks.
+// objective (cross-entropy, or the model's own loss where it defines one), the train split as its
+// stream, validation and early stopping as epoch hooks. The GM quantizer and the pattern pruner train
+// through it with their own hooks.
 
 import type { Dataset } from '../data/dataset.ts';
 import { GraphBuilder } from '../graph/graph-builder.ts';
@@ -186,9 +187,10 @@ export function replicaCount(g: GraphBuilder, batch: number, steps: number, opti
 }
 
 /**
- * Cross-entropy training of a classifier: one objective on the model's logits, the train split as one
- * stream (augmented in place), validation and the best-epoch checkpoint as epoch hooks, a method's
- * parametrisation and update hooks passed through.
+ * Cross-entropy training of a classifier: one objective on the model's logits (or the model's own
+ * loss, BuiltModel.loss, where it defines one), the train split as one stream (augmented in place),
+ * validation and the best-epoch checkpoint as epoch hooks, a method's parametrisation and update
+ * hooks passed through.
  */
 export async function trainClassifier(model: Model, train: Dataset, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   if (model.meta.task !== 'classify') throw new Error(`${model.name} is an ${model.meta.task} model; supervised classification training needs a classifier`);
@@ -196,13 +198,16 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
   if (batch < 1) throw new Error(`${train.name} is empty`);
   const record = (share: number) => {
     const g = new GraphBuilder({ seed: options.seed, training: true });
-    const { logits } = buildModelGraph(model, g, { batch: share, training: true, parametrize: options.parametrize?.(g) });
-    return { g, logits, labels: g.input('labels', [share], 'int64') };
+    const built = buildModelGraph(model, g, { batch: share, training: true, parametrize: options.parametrize?.(g) });
+    const labels = g.input('labels', [share], 'int64');
+    // A model with a loss of its own (MGNet's per-glimpse and auxiliary terms) trains on that one.
+    const loss = built.loss ? built.loss(labels) : F.crossEntropy(built.logits, labels);
+    return { g, logits: built.logits, labels, loss };
   };
   let recorded = record(batch);
   const replicas = replicaCount(recorded.g, batch, Math.ceil(train.count / batch) * options.epochs, options);
   if (replicas > 1) recorded = record(batch / replicas);
-  const { g, logits, labels } = recorded;
+  const { g, logits, labels, loss } = recorded;
   const rng = createRng(options.seed);
   const fill = model.meta.normalize.mean.map((m, i) => -m / (model.meta.normalize.std[i] ?? model.meta.normalize.std[0] ?? 1));
   const stream = classifyStream(train, {
@@ -244,7 +249,7 @@ export async function trainClassifier(model: Model, train: Dataset, options: Tra
       objectives: [
         {
           name: 'classifier',
-          loss: F.crossEntropy(logits, labels),
+          loss,
           params: [...g.params.keys()],
           optimizer: optimizerOf(options),
           schedule: scheduleOf(options.schedule, options.lr, stepsPerEpoch * options.epochs, stepsPerEpoch, options.epochs),

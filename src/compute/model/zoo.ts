@@ -1,5 +1,5 @@
-// The model zoo: small classification architectures, image-to-image generators and a patch
-// discriminator, as functions of a builder. Parameters are named
+// The model zoo: small classification architectures (and MGNet, mgnet.ts, on their trunks),
+// image-to-image generators and a patch discriminator, as functions of a builder. Parameters are named
 // PyTorch-style (`conv1.weight`, `layer1.0.bn1.running_mean`), so state dicts line up with PyTorch
 // ports of the same models, and all go through `ZooBuild.param`, which lets the caller swap a
 // parameter for the model's current values or a parametrised tensor.
@@ -7,11 +7,17 @@
 import type { GraphBuilder, Shape, Tensor } from '../graph/graph-builder.ts';
 import { init, type Initializer } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
+import { mgnet } from './mgnet.ts';
 
 export const CLASSIFIER_NAMES = ['mlp', 'lenet5', 'vgg-small', 'resnet8', 'resnet20', 'mobilenet-small'] as const;
 export const GENERATOR_NAMES = ['resnet-generator', 'unet-small'] as const;
 export const DISCRIMINATOR_NAMES = ['patchgan'] as const;
-export const ZOO_NAMES = [...CLASSIFIER_NAMES, ...GENERATOR_NAMES, ...DISCRIMINATOR_NAMES] as const;
+/** Classifiers built around another zoo classifier's trunk (MGNet's shared glimpse backbone). */
+export const GLIMPSE_NAMES = ['mgnet'] as const;
+export const ZOO_NAMES = [...CLASSIFIER_NAMES, ...GLIMPSE_NAMES, ...GENERATOR_NAMES, ...DISCRIMINATOR_NAMES] as const;
+/** The convolutional trunks MGNet can take glimpses with. */
+export const BACKBONE_NAMES = ['lenet5', 'vgg-small', 'resnet8', 'resnet20', 'mobilenet-small'] as const;
+export type BackboneName = (typeof BACKBONE_NAMES)[number];
 export type ZooName = (typeof ZOO_NAMES)[number];
 export type ZooTask = 'classify' | 'image-to-image' | 'discriminator';
 
@@ -33,9 +39,30 @@ export interface ZooOptions {
   ndf?: number;
   /** Stride-2 conv layers (patchgan). */
   layers?: number;
+  /** The trunk applied to every glimpse (mgnet). */
+  backbone?: BackboneName;
+  /** Glimpses per image, the first the whole image (mgnet). */
+  glimpses?: number;
+  /** Image size over glimpse size: glimpses are floor(H / glimpseScale) x floor(W / glimpseScale) (mgnet). */
+  glimpseScale?: number;
+  /** Weight alpha of the auxiliary head's loss (mgnet; methods.md 8.4). */
+  auxWeight?: number;
+  /** Factor on the gradient reaching the localisation head (mgnet). */
+  localizationGradScale?: number;
 }
 
-export const ZOO_DEFAULTS: Required<ZooOptions> = { ngf: 32, blocks: 6, depth: 3, ndf: 64, layers: 3 };
+export const ZOO_DEFAULTS: Required<ZooOptions> = {
+  ngf: 32,
+  blocks: 6,
+  depth: 3,
+  ndf: 64,
+  layers: 3,
+  backbone: 'lenet5',
+  glimpses: 3,
+  glimpseScale: 2,
+  auxWeight: 0.6,
+  localizationGradScale: 0.02,
+};
 
 export interface ZooBuild {
   g: GraphBuilder;
@@ -60,6 +87,12 @@ export interface ZooBuild {
    * the heads' scores side by side. Absent: the usual single `fc` layer.
    */
   heads?: readonly number[];
+  /**
+   * Receives the architecture's own training loss when it trains on more than the cross-entropy of its
+   * output (MGNet: the logits of every glimpse and an auxiliary head), as a function of the int64
+   * labels [N] that a trainer adds to the graph after the model.
+   */
+  defineLoss?: (loss: (labels: Tensor) => Tensor) => void;
 }
 
 const scaled = (b: ZooBuild, n: number): number => Math.max(1, Math.round(n * b.width));
@@ -104,19 +137,13 @@ function outputLayer(b: ZooBuild, features: Tensor, name: string): Tensor {
   return heads.length === 1 ? heads[0]! : F.concat(heads, 1);
 }
 
-/** Global average pooling, then the `fc` layer; the pooled vector is exposed as `features`. */
-function classifierHead(b: ZooBuild, h: Tensor): Tensor {
-  const features = F.flatten(F.globalAvgPool(h));
-  b.expose?.('features', features);
-  return outputLayer(b, features, 'fc');
-}
+/** Global average pooling to the feature vector the `fc` layer reads. */
+const pooledFeatures = (h: Tensor): Tensor => F.flatten(F.globalAvgPool(h));
 
 function mlp(b: ZooBuild, x: Tensor): Tensor {
   let h = F.flatten(x);
   h = F.relu(linear(b, h, 'fc1', scaled(b, 256)));
-  h = F.relu(linear(b, h, 'fc2', scaled(b, 128)));
-  b.expose?.('features', h);
-  return outputLayer(b, h, 'fc3');
+  return F.relu(linear(b, h, 'fc2', scaled(b, 128)));
 }
 
 /** LeCun et al. 1998 with ReLU and max pooling; 28x28 inputs are padded by 2 to the original 32x32. */
@@ -127,9 +154,7 @@ function lenet5(b: ZooBuild, x: Tensor): Tensor {
   h = pool2(F.relu(conv(b, h, 'conv2', scaled(b, 16), 5)));
   h = F.flatten(h);
   h = F.relu(linear(b, h, 'fc1', scaled(b, 120)));
-  h = F.relu(linear(b, h, 'fc2', scaled(b, 84)));
-  b.expose?.('features', h);
-  return outputLayer(b, h, 'fc3');
+  return F.relu(linear(b, h, 'fc2', scaled(b, 84)));
 }
 
 /** VGG-style (Simonyan & Zisserman 2015): 3x3 convs with batch norm, three pooled stages. */
@@ -143,7 +168,7 @@ function vggSmall(b: ZooBuild, x: Tensor): Tensor {
     }
     if (h.shape[2]! >= 2 && h.shape[3]! >= 2) h = pool2(h);
   }
-  return classifierHead(b, h);
+  return pooledFeatures(h);
 }
 
 /** He et al. 2016, the CIFAR variant: 16/32/64 channels, `blocks` basic blocks per stage. */
@@ -161,7 +186,7 @@ function resnet(b: ZooBuild, x: Tensor, blocks: number): Tensor {
       h = F.relu(F.add(y, shortcut));
     }
   });
-  return classifierHead(b, h);
+  return pooledFeatures(h);
 }
 
 /** Howard et al. 2017: depthwise-separable blocks (3x3 depthwise + 1x1 pointwise, each with BN). */
@@ -181,7 +206,28 @@ function mobilenetSmall(b: ZooBuild, x: Tensor): Tensor {
     h = F.relu(bn(b, conv(b, h, `${name}.dw`, c, 3, { stride, padding: 1, groups: c, bias: false }), `${name}.dw_bn`));
     h = F.relu(bn(b, conv(b, h, `${name}.pw`, scaled(b, width), 1, { bias: false }), `${name}.pw_bn`));
   });
-  return classifierHead(b, h);
+  return pooledFeatures(h);
+}
+
+/**
+ * A classifier's trunk: the layers before its last linear layer, returning the features that layer
+ * reads [N, d], and the name of that layer (the PyTorch ports' `fc` or `fc3`).
+ */
+const TRUNKS: Record<(typeof CLASSIFIER_NAMES)[number], { features: (b: ZooBuild, x: Tensor) => Tensor; head: string }> = {
+  mlp: { features: mlp, head: 'fc3' },
+  lenet5: { features: lenet5, head: 'fc3' },
+  'vgg-small': { features: vggSmall, head: 'fc' },
+  resnet8: { features: (b, x) => resnet(b, x, 1), head: 'fc' },
+  resnet20: { features: (b, x) => resnet(b, x, 3), head: 'fc' },
+  'mobilenet-small': { features: mobilenetSmall, head: 'fc' },
+};
+
+/** The trunk's features, exposed as `features`, then the last linear layer. */
+function classifier(name: (typeof CLASSIFIER_NAMES)[number], b: ZooBuild, x: Tensor): Tensor {
+  const trunk = TRUNKS[name];
+  const features = trunk.features(b, x);
+  b.expose?.('features', features);
+  return outputLayer(b, features, trunk.head);
 }
 
 /**
@@ -205,8 +251,8 @@ function convT(b: ZooBuild, x: Tensor, name: string, out: number, k: number, o: 
   return F.convTranspose2d(x, weight, bias, { stride: o.stride, padding: o.padding, outputPadding: o.outputPadding });
 }
 
-function option(b: ZooBuild, key: keyof ZooOptions): number {
-  return b.options[key] ?? ZOO_DEFAULTS[key];
+function option<K extends keyof ZooOptions>(b: ZooBuild, key: K): Required<ZooOptions>[K] {
+  return (b.options[key] ?? ZOO_DEFAULTS[key]) as Required<ZooOptions>[K];
 }
 
 /**
@@ -283,22 +329,29 @@ function patchgan(b: ZooBuild, x: Tensor): Tensor {
 
 /**
  * Records the named architecture on `x` [N, C, H, W] and returns its output: class scores
- * [N, classes], a generated image [N, outChannels, H, W], or a patch score map [N, 1, h', w'].
+ * [N, classes] (MGNet's after its last glimpse), a generated image [N, outChannels, H, W], or a patch
+ * score map [N, 1, h', w'].
  */
 export function buildZoo(name: ZooName, x: Tensor, b: ZooBuild): Tensor {
   switch (name) {
     case 'mlp':
-      return mlp(b, x);
     case 'lenet5':
-      return lenet5(b, x);
     case 'vgg-small':
-      return vggSmall(b, x);
     case 'resnet8':
-      return resnet(b, x, 1);
     case 'resnet20':
-      return resnet(b, x, 3);
     case 'mobilenet-small':
-      return mobilenetSmall(b, x);
+      return classifier(name, b, x);
+    case 'mgnet': {
+      const backbone = option(b, 'backbone');
+      if (!(BACKBONE_NAMES as readonly string[]).includes(backbone)) throw new Error(`mgnet: backbone must be one of ${BACKBONE_NAMES.join(', ')}, not ${backbone}`);
+      return mgnet(b, x, {
+        backbone: { name: backbone, features: TRUNKS[backbone].features },
+        glimpses: option(b, 'glimpses'),
+        glimpseScale: option(b, 'glimpseScale'),
+        auxWeight: option(b, 'auxWeight'),
+        localizationGradScale: option(b, 'localizationGradScale'),
+      });
+    }
     case 'resnet-generator':
       return resnetGenerator(b, x);
     case 'unet-small':

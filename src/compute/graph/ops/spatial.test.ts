@@ -71,6 +71,42 @@ describe('gridSample and affineGrid', () => {
     out.ours!.forEach((v, i) => expect(v).toBeCloseTo(out.theirs![i]!, 5));
   });
 
+  it('agree with onnxruntime GridSample with align_corners=1, and keep a free batch size', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', [2, 3, 5, 6]);
+    const grid = g.input('grid', [2, 4, 7, 2]);
+    const ours = F.gridSample(x, grid, { alignCorners: true });
+    const theirs = g.op('GridSample', [x, grid], { mode: attr.string('bilinear'), padding_mode: attr.string('zeros'), align_corners: attr.int(1) });
+    const feeds = (n: number) => ({
+      x: { dtype: 'float32' as const, shape: [n, 3, 5, 6], values: random(n * 3 * 5 * 6, 5) },
+      grid: { dtype: 'float32' as const, shape: [n, 4, 7, 2], values: random(n * 4 * 7 * 2, 6, 1.3) },
+    });
+    const out = await evaluate(g, { ours, theirs }, feeds(2));
+    out.ours!.forEach((v, i) => expect(v).toBeCloseTo(out.theirs![i]!, 5));
+    // Recorded at batch 2, run at batch 3 with the batch dimension left free (as an export does).
+    const session = await createSession(g.toModel({ outputs: { ours, theirs }, dynamicBatch: 'N' }), { intraOpThreads: 1 });
+    const three = await runSession(session, feeds(3));
+    await session.release();
+    expect(three.ours!.shape).toEqual([3, 3, 4, 7]);
+    const [a, b] = [three.ours!.values as Float32Array, three.theirs!.values as Float32Array];
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+  });
+
+  it('with align corners, the identity transform at another size keeps the corner pixels and interpolates between them', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', [1, 1, 3, 5]);
+    const theta = g.input('theta', [1, 2, 3]);
+    const y = F.gridSample(x, F.affineGrid(theta, [1, 1, 2, 3], { alignCorners: true }), { alignCorners: true });
+    // A ramp a + 10 b over row b and column a: bilinear sampling reproduces it exactly.
+    const values = Float32Array.from({ length: 15 }, (_, i) => (i % 5) + 10 * Math.floor(i / 5));
+    const out = await evaluate(g, { y }, {
+      x: { dtype: 'float32', shape: x.shape, values },
+      theta: { dtype: 'float32', shape: [1, 2, 3], values: new Float32Array([1, 0, 0, 0, 1, 0]) },
+    });
+    // Output columns at input columns 0, 2, 4; rows at input rows 0 and 2.
+    [0, 2, 4, 20, 22, 24].forEach((v, i) => expect(out.y![i]).toBeCloseTo(v, 5));
+  });
+
   it('reproduces the image under the identity transform', async () => {
     const g = new GraphBuilder();
     const x = g.input('x', [1, 2, 3, 4]);

@@ -106,52 +106,73 @@ export function upsampleBilinear(x: Tensor, scale: number): Tensor {
   });
 }
 
+export interface SamplingOptions {
+  /**
+   * false (default, PyTorch's default and ONNX GridSample's): -1 and +1 are the outer edges of the
+   * first and last pixel. true: they are the centres of the first and last pixel (PyTorch's
+   * align_corners=True), so the identity transform at another size is a resize that keeps the corner
+   * pixels, as spatial-transformer glimpses (MGNet) are sampled.
+   */
+  alignCorners?: boolean;
+}
+
+/** Normalised coordinate of output pixel i of n: its centre, or its place between the corner centres. */
+function gridCoordinate(i: number, n: number, alignCorners: boolean): number {
+  if (!alignCorners) return (2 * i + 1) / n - 1;
+  // As PyTorch: a single pixel sits at the centre.
+  return n > 1 ? (2 * i) / (n - 1) - 1 : 0;
+}
+
 /**
- * Sampling grid of an affine transform (PyTorch's affine_grid, align_corners=False): theta
- * [N, 2, 3] maps normalised output coordinates (x, y, 1), with pixel centres at
- * (2j + 1) / W - 1, to input coordinates. Returns [N, H, W, 2] holding (x, y).
+ * Sampling grid of an affine transform (PyTorch's affine_grid): theta [N, 2, 3] maps normalised
+ * output coordinates (x, y, 1) to input coordinates. Returns [N, H, W, 2] holding (x, y). Reshapes
+ * keep the batch dimension as "copy from the input", so an export with a free batch size runs.
  */
-export function affineGrid(theta: Tensor, size: readonly [number, number, number, number]): Tensor {
+export function affineGrid(theta: Tensor, size: readonly [number, number, number, number], options: SamplingOptions = {}): Tensor {
   const [n, , h, w] = size;
   if (theta.rank !== 3 || theta.shape[0] !== n || theta.shape[1] !== 2 || theta.shape[2] !== 3)
     throw new Error(`affineGrid expects theta [${n}, 2, 3], got [${theta.shape}]`);
+  const alignCorners = options.alignCorners ?? false;
   const base = new Float64Array(h * w * 3);
   for (let i = 0; i < h; i++)
     for (let j = 0; j < w; j++) {
       const p = (i * w + j) * 3;
-      base[p] = (2 * j + 1) / w - 1;
-      base[p + 1] = (2 * i + 1) / h - 1;
+      base[p] = gridCoordinate(j, w, alignCorners);
+      base[p + 1] = gridCoordinate(i, h, alignCorners);
       base[p + 2] = 1;
     }
   const points = theta.graph.constant(base, [1, h * w, 3], theta.dtype);
-  return reshape(matmul(points, transpose(theta, [0, 2, 1])), [n, h, w, 2]);
+  return reshape(matmul(points, transpose(theta, [0, 2, 1])), [0, h, w, 2]);
 }
 
 /**
  * Bilinear sampling of x [N, C, H, W] at grid [N, Ho, Wo, 2] (normalised (x, y) in [-1, 1]),
- * zeros outside the image, align_corners=False: PyTorch's grid_sample defaults and ONNX
- * GridSample's. Composed from Floor, GatherElements and elementwise ops rather than one
- * GridSample node: onnxruntime has no float64 GridSample and no gradient for it, while here the
- * gradient w.r.t. x (a ScatterElements of the weighted gradient) and w.r.t. the grid (through
- * the bilinear weights) come from the existing rules.
+ * zeros outside the image: PyTorch's grid_sample and ONNX GridSample (bilinear, zeros padding),
+ * align_corners false unless asked. Composed from Floor, GatherElements and elementwise ops rather
+ * than one GridSample node: onnxruntime has no float64 GridSample and no gradient for it, while here
+ * the gradient w.r.t. x (a ScatterElements of the weighted gradient) and w.r.t. the grid (through
+ * the bilinear weights) come from the existing rules. The batch dimension is never written into a
+ * reshape or expand, so an export with a free batch size runs.
  */
-export function gridSample(x: Tensor, grid: Tensor): Tensor {
+export function gridSample(x: Tensor, grid: Tensor, options: SamplingOptions = {}): Tensor {
   const [n, c, h, w] = expect4d('gridSample', x);
   if (grid.rank !== 4 || grid.shape[0] !== n || grid.shape[3] !== 2) throw new Error(`gridSample expects grid [${n}, Ho, Wo, 2], got [${grid.shape}]`);
   if (grid.dtype !== x.dtype) throw new Error(`gridSample: grid is ${grid.dtype}, x is ${x.dtype}`);
   const g = x.graph;
   const [ho, wo] = [grid.shape[1]!, grid.shape[2]!];
   const points = ho * wo;
-  // Pixel coordinates: -1 is the left edge of pixel 0, +1 the right edge of pixel W-1.
-  const gx = reshape(slice(grid, [0], [1], [3]), [n, 1, points]);
-  const gy = reshape(slice(grid, [1], [2], [3]), [n, 1, points]);
-  const ix = add(mul(gx, w / 2), (w - 1) / 2);
-  const iy = add(mul(gy, h / 2), (h - 1) / 2);
+  const gx = reshape(slice(grid, [0], [1], [3]), [0, 1, points]);
+  const gy = reshape(slice(grid, [1], [2], [3]), [0, 1, points]);
+  // Pixel coordinates. Edges: -1 is the left edge of pixel 0, +1 the right edge of pixel W-1.
+  // Corners: -1 is the centre of pixel 0, +1 the centre of pixel W-1.
+  const toPixels = (v: Tensor, size: number) => (options.alignCorners ? mul(add(v, 1), (size - 1) / 2) : add(mul(v, size / 2), (size - 1) / 2));
+  const ix = toPixels(gx, w);
+  const iy = toPixels(gy, h);
   const x0 = g.op('Floor', [ix]);
   const y0 = g.op('Floor', [iy]);
   const tx = sub(ix, x0);
   const ty = sub(iy, y0);
-  const flat = reshape(x, [n, c, h * w]);
+  const flat = reshape(x, [0, 0, h * w]);
   // Mask of positions inside [0, size - 1], as 0/1 in the value type.
   const inside = (v: Tensor, size: number) => cast(g.op('And', [greaterEqual(v, 0), lessEqual(v, size - 1)]), x.dtype);
   const clampIndex = (v: Tensor, size: number) => g.op('Clip', [v, g.scalar(0, v.dtype), g.scalar(size - 1, v.dtype)]);
@@ -167,9 +188,10 @@ export function gridSample(x: Tensor, grid: Tensor): Tensor {
     const weight = mul(dx ? tx : sub(1, tx), dy ? ty : sub(1, ty));
     const valid = mul(inside(cx, w), inside(cy, h));
     const index = cast(add(mul(clampIndex(cy, h), w), clampIndex(cx, w)), 'int64');
-    const picked = gatherElements(flat, expand(index, [n, c, points]), 2);
+    // Expand broadcasts the batch of 1-channel indices [N, 1, points] over the channels.
+    const picked = gatherElements(flat, expand(index, [1, c, points]), 2);
     const term = mul(picked, mul(weight, valid));
     out = out ? add(out, term) : term;
   }
-  return reshape(out!, [n, c, ho, wo]);
+  return reshape(out!, [0, 0, ho, wo]);
 }
