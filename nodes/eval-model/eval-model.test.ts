@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/compute/data/dataset';
 import { generateDataset } from '../../src/compute/data/generated';
 import { decodeImage } from '../../src/compute/image/codec';
+import { glimpseViewSize } from '../../src/compute/image/glimpse-view';
 import { createZooModel, type Model } from '../../src/compute/model/model';
 import { NodeError } from '../../src/shared/node-sdk';
 import { runNode } from '../../tests/helpers/node-context';
@@ -89,6 +90,42 @@ describe('condense.eval.model', () => {
     const disc = createZooModel(test, { architecture: 'patchgan', options: { ndf: 4, layers: 1 } });
     await expect(runNode(node, { inputs: { model: disc, test }, params: { latency: false } })).rejects.toThrow(/is a discriminator/);
     await expect(runNode(node, { inputs: { model, test: rgb }, params: { latency: false } })).rejects.toThrow(/needs a paired dataset/);
+  });
+
+  it('adds accuracy and MACs per glimpse count, early exit, box IoU and the glimpse view for an MGNet', { timeout: 60_000 }, async () => {
+    // 24x24 canvases whose object fills the middle 12x12; three 12x12 glimpses.
+    const plain = shapes(10, 24);
+    const test: Dataset = { ...plain, boxes: Float32Array.from({ length: 40 }, (_, i) => (i % 4 < 2 ? 6 : 18)) };
+    const model = createZooModel(test, { architecture: 'mgnet', seed: 1, width: 0.5, options: { glimpses: 3, glimpseScale: 2 } });
+    const { outputs, ctx } = await runNode(node, { inputs: { model, test }, params: { latency: false, batchSize: 4, exitConfidence: 0, glimpseSamples: 3 } });
+    const v = outputs.metrics.values;
+    expect(v.accuracy_glimpse_3).toBe(v.accuracy);
+    // Threshold 0: every image stops after its first glimpse, at its accuracy and cost.
+    expect(v.exit_glimpses).toBe(1);
+    expect(v.exit_accuracy).toBe(v.accuracy_glimpse_1);
+    expect(v.exit_backbone_macs).toBe(v.backbone_macs_per_glimpse);
+    expect(v.backbone_macs_glimpse_3).toBe(3 * v.backbone_macs_per_glimpse!);
+    expect(v.exit_macs).toBeLessThan(v.macs!);
+    // Glimpse 1 reads the whole image: [0.5, 23.5] on pixel edges, the object [6, 18].
+    const tables = outputs.metrics.tables;
+    const perGlimpse = tables.find((t) => t.title.startsWith('After each glimpse count'))!;
+    expect(perGlimpse.rows).toHaveLength(3);
+    expect(perGlimpse.rows[0]![6]).toBeCloseTo(144 / (23 * 23), 4);
+    expect(v.glimpse_iou).toBeGreaterThan(0);
+    const view = ctx.recorded.artifacts.get('glimpses.png')!;
+    const chart = ctx.recorded.artifacts.get('glimpse-accuracy.png')!;
+    expect(outputs.report.images).toEqual([ctx.recorded.artifacts.get('confusion.png')!.ref, chart.ref, view.ref]);
+    const { image } = decodeImage(view.data, 'glimpses.png', 3);
+    expect({ width: image.width, height: image.height }).toEqual(glimpseViewSize({ shape: [1, 24, 24], glimpseShape: [1, 12, 12], count: 3, glimpses: 3 }));
+    expect(outputs.report.text).toMatch(/Accuracy after 1\.\.3 glimpses/);
+
+    // Without boxes the IoU is skipped with a note; the rest stands.
+    const bare = await runNode(node, { inputs: { model, test: plain }, params: { latency: false, glimpseSamples: 0, exitConfidence: 1 } });
+    expect(bare.outputs.metrics.values.glimpse_iou).toBeUndefined();
+    expect(bare.outputs.metrics.values.accuracy_glimpse_2).toBeDefined();
+    expect(bare.ctx.recorded.logs.some((l) => l.level === 'warn' && /no box IoU: .* records no object boxes/.test(l.message))).toBe(true);
+    expect(bare.ctx.recorded.artifacts.has('glimpses.png')).toBe(false);
+    expect(bare.outputs.report.text).toMatch(/no box IoU/);
   });
 
   it('refuses a test set the model cannot read', async () => {

@@ -48,7 +48,7 @@ describe('condense.model.create', () => {
 
   it('builds mgnet from its glimpse params, with the params in the architecture and lineage', async () => {
     const dataset = data(1, 32);
-    const params = { architecture: 'mgnet', backbone: 'lenet5', glimpses: 2, glimpseScale: 2, auxWeight: 0.5, seed: 1 };
+    const params = { architecture: 'mgnet' as const, backbone: 'lenet5' as const, glimpses: 2, glimpseScale: 2, auxWeight: 0.5, seed: 1 };
     const { outputs } = await runNode(node, { inputs: { dataset }, params });
     const model = outputs.model;
     expect(model.meta).toMatchObject({ task: 'classify', inputShape: [1, 32, 32], classes: dataset.classes });

@@ -14,7 +14,7 @@ import { buildModelGraph, type Model } from './model.ts';
  * Batches of exactly `batch` indices over `count` items, in order. The compiled session has a fixed batch
  * size, so the last batch repeats its last item; `real` says how many of its rows count.
  */
-function* fixedSizeBatches(
+export function* fixedSizeBatches(
   count: number,
   batch: number,
 ): Generator<{ start: number; real: number; indices: Int32Array; done: number; total: number }> {

@@ -2,7 +2,7 @@
 // batch dimension, and metadata any runtime can use to feed it raw images (`condense.input`) plus
 // where the model came from (`condense.lineage`).
 
-import { GraphBuilder } from '../graph/graph-builder.ts';
+import { GraphBuilder, type GraphNode } from '../graph/graph-builder.ts';
 import { encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../onnx/model.ts';
 import { tensorProto, tensorValues } from '../onnx/tensor-data.ts';
 import { buildModelGraph, effectiveParams, inputContractOf, type Model } from './model.ts';
@@ -151,10 +151,14 @@ export function foldBatchNorm(proto: ModelProto): ModelProto {
   return { ...proto, graph: { ...graph, node, initializer } };
 }
 
-/** Multiply-accumulates of one forward pass per sample, from the recorded shapes (Conv, Gemm, MatMul). */
-export function countMacs(g: GraphBuilder): number {
+/**
+ * Multiply-accumulates of one forward pass per sample, from the recorded shapes (Conv, Gemm, MatMul);
+ * with `include`, only of the nodes it accepts (one part of a model, such as MGNet's shared backbone).
+ */
+export function countMacs(g: GraphBuilder, include?: (node: GraphNode) => boolean): number {
   let macs = 0;
   for (const n of g.nodes) {
+    if (include && !include(n)) continue;
     if (n.opType === 'Conv' || n.opType === 'ConvTranspose') {
       const w = g.tensor(n.inputs[1]!).shape;
       const y = g.tensor(n.outputs[0]!).shape;
