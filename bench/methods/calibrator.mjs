@@ -7,7 +7,7 @@
 // AdaBN and the calibrator in eval and in train classifier mode (the node measures all three in one run).
 // Ends with one JSON object whose mustShow list has one entry per must-show line of issue 18.
 // Run: OPENBLAS_NUM_THREADS=1 node --import tsx bench/methods/calibrator.mjs [--seeds 2] [--epochs 3]
-//      [--steps 0] [--width 8] [--blocks 9] [--batch 128] [--eps 0.5] [--source-count 6000]
+//      [--steps 0] [--width 8] [--blocks 9] [--batch 128] [--eps 0.5] [--perturbation signed|paper] [--source-count 6000]
 //      [--classifier-epochs 4] [--pairs fashion,digits] [--mnist ../shared/data/mnist-t10k]
 //      or: node --import tsx bench/methods/calibrator.mjs --merge fashion.json digits.json (one pair per earlier run)
 import { readFileSync } from 'node:fs';
@@ -25,6 +25,7 @@ const width = Number(arg('width', 8));
 const blocks = Number(arg('blocks', 9));
 const batch = Number(arg('batch', 128));
 const eps = Number(arg('eps', 0.5));
+const perturbation = arg('perturbation', 'signed');
 const sourceCount = Number(arg('source-count', 6000));
 const classifierEpochs = Number(arg('classifier-epochs', 4));
 const pairs = arg('pairs', 'fashion,digits').split(',');
@@ -79,7 +80,7 @@ for (const pair of merged ? [] : pairs) {
   for (let seed = 1; seed <= seeds; seed++) {
     const classifier = await sourceClassifier(data, seed);
     for (const classifierMode of ['eval', 'train']) {
-      const params = { classifierMode, eps, width, blocks, batchSize: batch, epochs, stepsPerEpoch: steps, seed, monitorCount: 500, baselines: true, latency: true };
+      const params = { classifierMode, perturbation, eps, width, blocks, batchSize: batch, epochs, stepsPerEpoch: steps, seed, monitorCount: 500, baselines: true, latency: true };
       const { outputs } = await runNode(calibratorNode, { inputs: { classifier, ...data }, params, log: undefined });
       const v = outputs.metrics.values;
       runs.push({ pair, seed, classifierMode, ...v });
@@ -155,4 +156,4 @@ const mustShow = [
     reference: 'measured here (onnxruntime, batch 1, median of 30 runs)',
   },
 ];
-console.log(JSON.stringify({ config: { seeds, epochs, steps, width, blocks, batch, eps, sourceCount, classifierEpochs, pairs }, runs, mustShow }, null, 2));
+console.log(JSON.stringify({ config: { seeds, epochs, steps, width, blocks, batch, eps, perturbation, sourceCount, classifierEpochs, pairs }, runs, mustShow }, null, 2));

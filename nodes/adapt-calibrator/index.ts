@@ -16,6 +16,7 @@ import {
   type CalibratorConfig,
   type CalibratorTraining,
 } from '../../src/compute/adapt/calibrator';
+import { CALIBRATOR_PERTURBATIONS } from '../../src/compute/adapt/calibrator-net';
 import { GROUPS } from '../../src/compute/adapt/discriminators';
 import type { Dataset } from '../../src/compute/data/dataset';
 import { subsetDataset } from '../../src/compute/data/transforms';
@@ -45,6 +46,12 @@ export const calibratorParams = z.object({
       help: "eval: the classifier's batch norm keeps its source statistics (the paper). train: it normalises with batch statistics during calibration and its running statistics follow the batches (the authors' code); the adapted statistics go into the output model.",
     }),
   eps: z.number().gt(0).max(2).default(d.eps).meta({ help: 'L-inf bound of the perturbation in the [-1, 1] pixel scale (0.4 MNIST->USPS, 0.9 USPS->MNIST in the paper). Must be in (0, 2].' }),
+  perturbation: z
+    .enum(CALIBRATOR_PERTURBATIONS)
+    .default(d.perturbation)
+    .meta({
+      help: "signed: p = eps tanh(.), in [-eps, eps], starting at 0 so the calibrator begins as the identity. paper: p = clamp((tanh + 1) / 2, 0, eps) as the paper and the authors' code write it, which starts near eps on every pixel and can only brighten (it lowers source accuracy with the classifier in eval mode).",
+    }),
   width: z.number().int().min(1).max(64).default(d.width).meta({ help: "Calibrator channels in its first layer (4-8 in the paper); the bottleneck has 4x." }),
   blocks: z.number().int().min(1).max(16).default(d.blocks).meta({ help: 'Residual blocks of the calibrator (8-9 in the paper).' }),
   patch: z.number().int().min(2).max(32).default(d.patch).meta({ help: "Side of the pixel discriminator's shuffled square patch (4 or 8 in the paper).", unit: 'px' }),
@@ -259,7 +266,7 @@ export default defineNode({
       ],
     };
 
-    // The Report strip: target | perturbation (scaled by 255 / eps to be visible) | calibrated, and the
+    // The Report strip: target | perturbation (-eps black, 0 grey, +eps white) | calibrated, and the
     // prediction before -> after beside each row.
     const images: ArtifactRef[] = [];
     const shape = classifier.meta.inputShape;
@@ -268,7 +275,7 @@ export default defineNode({
     const strip = renderImageColumns(
       [
         { title: 'target', pixels: data.targetTest.pixels.subarray(0, shown * size) },
-        { title: 'perturbation', pixels: Uint8Array.from(targetDetail.perturbations, (v) => Math.round(Math.min(1, v / p.eps) * 255)) },
+        { title: 'perturbation', pixels: Uint8Array.from(targetDetail.perturbations, (v) => Math.round(Math.max(0, Math.min(1, (v / p.eps + 1) / 2)) * 255)) },
         { title: 'calibrated', pixels: targetDetail.calibratedPixels },
       ],
       shape,
@@ -318,7 +325,7 @@ export default defineNode({
 
     const stage = withStage(combined, {
       node: 'condense.adapt.calibrator',
-      params: { classifierMode: p.classifierMode, eps: p.eps, width: p.width, blocks: p.blocks, patch: p.patch, epochs: p.epochs, lr: p.lr, target: data.targetTrain.name },
+      params: { classifierMode: p.classifierMode, perturbation: p.perturbation, eps: p.eps, width: p.width, blocks: p.blocks, patch: p.patch, epochs: p.epochs, lr: p.lr, target: data.targetTrain.name },
       metrics: values,
     });
     const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -332,12 +339,12 @@ export default defineNode({
       images,
       tables: [comparison, summary, groupTable, epochTable],
       text:
-        `Calibrator (${p.classifierMode} mode, eps ${p.eps}, width ${p.width}, ${p.blocks} blocks, ${training.epochs.length} epochs): target accuracy ${pct(before.accuracy)} without adaptation` +
+        `Calibrator (${p.classifierMode} mode, ${p.perturbation} perturbation, eps ${p.eps}, width ${p.width}, ${p.blocks} blocks, ${training.epochs.length} epochs): target accuracy ${pct(before.accuracy)} without adaptation` +
         (adabn ? `, ${pct(adabn.target)} with AdaBN` : '') +
         `, ${pct(after.accuracy)} calibrated. Source accuracy ${pct(sourceRaw.accuracy)} on raw images, ${pct(sourceCalibrated.accuracy)} on calibrated ones. ` +
         `Perturbation on target test images: mean L-inf ${targetDetail.linf.toFixed(3)}, mean L2 ${targetDetail.l2.toFixed(3)} ([-1, 1] pixel scale). ` +
         `The combined model costs ${values.macs_ratio}x the classifier's MACs.` +
-        `\nStrip: target images, their perturbations (scaled by 255 / eps), the calibrated images; beside each row the true class and the prediction before -> after (green: right after calibration).`,
+        `\nStrip: target images, their perturbations (-eps black, 0 grey, +eps white), the calibrated images; beside each row the true class and the prediction before -> after (green: right after calibration).`,
     };
     return { model: stage, metrics, report };
   },

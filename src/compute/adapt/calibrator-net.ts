@@ -1,9 +1,11 @@
 // The data calibrator of Ye et al. 2019 (arXiv 1911.12796, methods.md section 7, step 2): a small ResNet
-// generator that reads an image and proposes a bounded, non-negative perturbation for it.
+// generator that reads an image and proposes a bounded perturbation for it, ||p||_inf <= eps.
 //
 //   x in [-1, 1] -> 7x7 conv -> 2 stride-2 convs -> `blocks` residual blocks (dropout inside) ->
 //   2 stride-2 transposed convs -> 7x7 conv -> tanh = o
-//   p = clamp((o + 1) / 2, 0, eps)      x' = clamp(x + p, -1, 1)
+//   perturbation 'paper':  p = clamp((o + 1) / 2, 0, eps)              (methods.md 7, the authors' code)
+//   perturbation 'signed': p = eps o, the last conv zero-initialised    (starts at p = 0)
+//   x' = clamp(x + p, -1, 1)
 //
 // The classifier reads images normalised with its own per-channel mean and std, so the calibrator
 // converts them to the paper's [-1, 1] scale (where eps is stated), perturbs them there, and converts
@@ -19,7 +21,15 @@ export interface CalibratorShape {
   blocks: number;
   /** Dropout inside each residual block (0.05 in the authors' code). */
   dropout: number;
+  /**
+   * How tanh's output becomes the perturbation. `paper`: clamp((o + 1) / 2, 0, eps), in [0, eps].
+   * `signed`: eps o, in [-eps, eps], starting at 0 (the calibrator begins as the identity).
+   */
+  perturbation: CalibratorPerturbation;
 }
+
+export const CALIBRATOR_PERTURBATIONS = ['signed', 'paper'] as const;
+export type CalibratorPerturbation = (typeof CALIBRATOR_PERTURBATIONS)[number];
 
 export interface CalibrateOptions {
   /** Parameter scope, `C` by default. */
@@ -39,7 +49,7 @@ export interface CalibrateOptions {
 export interface Calibrated {
   /** The calibrated image, normalised like the input (what the classifier reads). */
   calibrated: Tensor;
-  /** The perturbation p in the [-1, 1] scale, in [0, eps]. */
+  /** The perturbation p in the [-1, 1] scale: in [0, eps] (`paper`) or [-eps, eps] (`signed`). */
   perturbation: Tensor;
 }
 
@@ -72,9 +82,9 @@ export function calibrate(g: GraphBuilder, z: Tensor, net: CalibratorShape, opti
     if (given && given.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`calibrator parameter ${name} has ${given.length} values, the shape [${shape}] needs more or fewer`);
     return g.param(scoped, shape, given ? () => Float32Array.from(given) : initial);
   };
-  const conv = (x: Tensor, name: string, out: number, k: number, stride = 1): Tensor => {
+  const conv = (x: Tensor, name: string, out: number, k: number, stride = 1, zero = false): Tensor => {
     const shape = [out, x.shape[1]!, k, k];
-    return F.conv2d(x, param(`${name}.weight`, shape, init.kaimingUniform()), param(`${name}.bias`, [out], init.biasUniform(shape)), { stride, padding: (k - 1) >> 1 });
+    return F.conv2d(x, param(`${name}.weight`, shape, zero ? init.zeros() : init.kaimingUniform()), param(`${name}.bias`, [out], zero ? init.zeros() : init.biasUniform(shape)), { stride, padding: (k - 1) >> 1 });
   };
   const up = (x: Tensor, name: string, out: number): Tensor => {
     const shape = [x.shape[1]!, out, 3, 3];
@@ -97,10 +107,17 @@ export function calibrate(g: GraphBuilder, z: Tensor, net: CalibratorShape, opti
   }
   t = F.relu(instanceNorm(up(t, 'up1', 2 * wd)));
   t = F.relu(instanceNorm(up(t, 'up2', wd)));
-  const o = F.tanh(conv(t, 'head', c, 7));
+  const signed = net.perturbation === 'signed';
+  // Signed: the head starts at zero, so p starts at exactly 0: the calibrator begins as the identity and
+  // the classifier's source accuracy is untouched until the adversarial game asks for a change. (A zero
+  // head would freeze the paper's form: (0 + 1) / 2 = 0.5 sits above eps < 0.5, where the clamp passes
+  // no gradient, so it keeps the usual initialisation.)
+  const o = F.tanh(conv(t, 'head', c, 7, 1, signed));
 
-  // Calibrator paper, section 3: p = clamp((o + 1) / 2, 0, eps), x' = clamp(x + p, -1, 1).
-  const perturbation = F.clamp(F.mul(F.add(o, 1), 0.5), 0, options.eps);
+  // The paper's clamp((o + 1) / 2, 0, eps) starts near 0.5 on every pixel, at eps on most, where the
+  // clamp passes no gradient, so every image, source included, is brightened by about eps from the first
+  // step; it can only brighten. eps o keeps ||p||_inf <= eps with either sign and starts at 0.
+  const perturbation = signed ? F.mul(o, options.eps) : F.clamp(F.mul(F.add(o, 1), 0.5), 0, options.eps);
   const xCal = F.clamp(F.add(x, perturbation), -1, 1);
   // Back to the classifier's normalisation: z' = ((x' + 1) / 2 - mean) / std.
   const calibrated = F.mul(F.sub(F.mul(F.add(xCal, 1), 0.5), perChannel(g, mean, c, (m) => m)), perChannel(g, std, c, (s) => 1 / s));

@@ -22,26 +22,51 @@ async function trainedClassifier() {
 }
 
 describe('calibrator', () => {
-  it('bounds the perturbation to [0, eps] and keeps calibrated images in the pixel range', async () => {
+  const norm = { mean: [0.3], std: [0.4] };
+  const values = Float32Array.from({ length: 3 * 64 }, (_, i) => ((i % 17) / 16 - 0.3) / 0.4);
+  const runCalibrator = async (perturbation: 'signed' | 'paper', weights?: Record<string, Float32Array>) => {
     const g = new GraphBuilder({ seed: 5, training: false });
     const x = g.input('x', [3, 1, 8, 8]);
-    const norm = { mean: [0.3], std: [0.4] };
-    const { calibrated, perturbation } = calibrate(g, x, { width: 2, blocks: 1, dropout: 0 }, { training: false, eps: 0.3, normalize: norm });
-    const fn = await CompiledFunction.compile(g, { calibrated, perturbation });
-    const values = Float32Array.from({ length: 3 * 64 }, (_, i) => ((i % 17) / 16 - 0.3) / 0.4);
-    const out = await fn.run(initialState(g), { x: { dtype: 'float32', shape: [3, 1, 8, 8], values } });
-    const p = out.perturbation!.values as Float32Array;
-    const z = out.calibrated!.values as Float32Array;
-    expect(Math.min(...p)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...p)).toBeLessThanOrEqual(0.3 + 1e-6);
+    const net = { width: 2, blocks: 1, dropout: 0, perturbation };
+    const out = calibrate(g, x, net, { training: false, eps: 0.3, normalize: norm, values: weights });
+    const fn = await CompiledFunction.compile(g, { calibrated: out.calibrated, perturbation: out.perturbation });
+    const r = await fn.run(initialState(g), { x: { dtype: 'float32', shape: [3, 1, 8, 8], values } });
+    return { p: r.perturbation!.values as Float32Array, z: r.calibrated!.values as Float32Array };
+  };
+  // x' = clamp(x + p) in [-1, 1] is clamp((x + 1) / 2 + p / 2) in [0, 1], read back in the classifier's normalisation.
+  const expectCalibrated = (p: Float32Array, z: Float32Array) => {
     for (let i = 0; i < z.length; i++) {
       const unit = z[i]! * 0.4 + 0.3;
-      expect(unit).toBeGreaterThanOrEqual(-1e-5);
-      expect(unit).toBeLessThanOrEqual(1 + 1e-5);
-      // x' = clamp(x + p) in [-1, 1] is (x + 1) / 2 + p / 2 in [0, 1].
       const raw = values[i]! * 0.4 + 0.3;
-      expect(unit).toBeCloseTo(Math.min(1, raw + p[i]! / 2), 4);
+      expect(unit).toBeCloseTo(Math.max(0, Math.min(1, raw + p[i]! / 2)), 4);
     }
+  };
+  const headBias = (v: number) => ({ 'head.bias': Float32Array.of(v) });
+
+  it('signed: starts as the identity (p = 0 on every pixel) and bounds the perturbation to [-eps, eps]', async () => {
+    const fresh = await runCalibrator('signed');
+    expect(Math.max(...fresh.p.map(Math.abs))).toBe(0);
+    fresh.z.forEach((v, i) => expect(v).toBeCloseTo(values[i]!, 5));
+    // A large head bias drives tanh to its limits: p reaches +-eps, never beyond.
+    for (const bias of [40, -40]) {
+      const { p, z } = await runCalibrator('signed', headBias(bias));
+      expect(Math.max(...p.map(Math.abs))).toBeLessThanOrEqual(0.3 + 1e-6);
+      expect(Math.abs(p[0]!)).toBeCloseTo(0.3, 5);
+      p.forEach((v) => expect(Math.sign(v)).toBe(Math.sign(bias)));
+      expectCalibrated(p, z);
+    }
+  });
+
+  it("paper: p = clamp((tanh + 1) / 2, 0, eps), at eps on most pixels from the start, never negative", async () => {
+    const fresh = await runCalibrator('paper');
+    expect(Math.min(...fresh.p)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...fresh.p)).toBeLessThanOrEqual(0.3 + 1e-6);
+    // (tanh + 1) / 2 starts around 0.5, above eps = 0.3: most pixels sit at the bound before training.
+    expect(fresh.p.filter((v) => v > 0.3 - 1e-6).length).toBeGreaterThan(fresh.p.length / 2);
+    expectCalibrated(fresh.p, fresh.z);
+    const low = await runCalibrator('paper', headBias(-40));
+    expect(Math.max(...low.p)).toBe(0);
+    expectCalibrated(low.p, low.z);
   });
 
   it('draws a patch of distinct in-image indices, shuffled', () => {
@@ -82,7 +107,7 @@ describe('calibrator', () => {
       const evaluator = await CalibratedEvaluator.create(r.classifier, config, 64);
       const direct = await evaluator.evaluate(CalibratedEvaluator.stateOf(r.calibrator, r.classifier), target);
       expect(Array.from(viaOnnx.predictions)).toEqual(Array.from(direct.predictions));
-      expect(direct.linf).toBeGreaterThanOrEqual(0);
+      expect(direct.linf).toBeGreaterThan(0);
       expect(direct.linf).toBeLessThanOrEqual(config.eps + 1e-6);
       expect(direct.l2).toBeGreaterThanOrEqual(direct.linf);
     }

@@ -62,6 +62,7 @@ export const CALIBRATOR_DEFAULTS: CalibratorConfig = {
   width: 8,
   blocks: 9,
   dropout: 0.05,
+  perturbation: 'signed',
   patch: 4,
   targetWeight: 1,
   sourceWeight: 0.1,
