@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createZooModel, importOnnxModel, parameterCount, withStage, ZOO_NAMES, zooTask, type Model } from '../../src/compute/model/model';
 import { BACKBONE_NAMES, ZOO_DEFAULTS, type ZooOptions } from '../../src/compute/model/zoo';
 import { defineNode, NodeError } from '../../src/shared/node-sdk';
-import { zooWeightLayers } from './layer-facts';
+import { paramOfZooError, zooWeightLayers } from './layer-facts';
 
 export const modelCreateParams = z.object({
   source: z.enum(['zoo', 'import']).default('zoo').meta({ help: 'zoo: build an architecture below with fresh weights. import: read an ONNX file (path).' }),
@@ -71,7 +71,7 @@ export default defineNode({
     if (task !== 'classify' || !shape || classes === undefined || issues.length > 0) return { outputs: { model }, issues };
     const layers = zooWeightLayers(p.architecture, p.width, zooOptions(p), shape, classes);
     if ('problem' in layers) {
-      return { outputs: { model }, issues: [{ param: 'architecture', message: `${p.architecture} cannot read ${shape.join('x')} images: ${layers.problem}` }] };
+      return { outputs: { model }, issues: [{ param: layers.param, message: `${p.architecture} cannot read ${shape.join('x')} images: ${layers.problem}` }] };
     }
     return { outputs: { model: { ...model, weightLayers: layers } } };
   },
@@ -90,7 +90,7 @@ export default defineNode({
       try {
         model = createZooModel(dataset, { architecture: p.architecture, width: p.width, seed: p.seed, options: zooOptions(p) });
       } catch (e) {
-        throw new NodeError(`${p.architecture} cannot read ${dataset.shape.join('x')} images: ${(e as Error).message}`, { param: 'architecture' });
+        throw new NodeError(`${p.architecture} cannot read ${dataset.shape.join('x')} images: ${(e as Error).message}`, { param: paramOfZooError(e) });
       }
     } else {
       if (dataset && dataset.task !== 'classify') throw new NodeError(`${dataset.name} is a ${dataset.task} dataset; import reads ONNX classifiers only`, { port: 'dataset' });

@@ -9,6 +9,10 @@ import { trainClassifier } from '../../src/compute/model/train';
 import { GraphBuilder } from '../../src/compute/graph/graph-builder';
 import { CompiledFunction, initialState } from '../../src/compute/ort/compiled-graph';
 import { buildModelGraph, parameterCount } from '../../src/compute/model/model';
+import { loadRegistry } from '../../src/engine/registry';
+import { validateGraph } from '../../src/engine/validate';
+import type { Graph } from '../../src/shared/graph/schema';
+import { emptyGraph } from '../../src/shared/graph/serialize';
 import { NodeError } from '../../src/shared/node-sdk';
 import { runNode } from '../../tests/helpers/node-context';
 import node from './index';
@@ -54,10 +58,40 @@ describe('condense.model.create', () => {
     expect(model.meta).toMatchObject({ task: 'classify', inputShape: [1, 32, 32], classes: dataset.classes });
     expect(model.architecture).toEqual({ kind: 'zoo', name: 'mgnet', width: 1, options: { backbone: 'lenet5', glimpses: 2, glimpseScale: 2, auxWeight: 0.5 } });
     expect(model.meta.lineage[0]!.params).toMatchObject({ architecture: 'mgnet', glimpses: 2, glimpseScale: 2, backbone: 'lenet5' });
-    // 32 px images at scale 4 give 8 px glimpses, too small for LeNet-5's trunk: named on the architecture.
-    const error = await runNode(node, { inputs: { dataset }, params: { ...params, glimpseScale: 4 } }).catch((e) => e);
-    expect(error).toBeInstanceOf(NodeError);
-    expect(error.message).toMatch(/mgnet cannot read 1x32x32 images/);
+  });
+
+  it('names the glimpse param that makes mgnet unbuildable, at run time and while wiring', async () => {
+    const params = { architecture: 'mgnet' as const, backbone: 'lenet5' as const, glimpses: 3 };
+    // 32 px images at scale 4 give 8 px glimpses, too small for LeNet-5's trunk: glimpseScale's doing.
+    const small = await runNode(node, { inputs: { dataset: data(1, 32) }, params: { ...params, glimpseScale: 4 } }).catch((e) => e);
+    expect(small).toBeInstanceOf(NodeError);
+    expect(small.message).toMatch(/mgnet cannot read 1x32x32 images: mgnet: the lenet5 backbone cannot read 8x8 glimpses \(image size \/ glimpseScale\): LeNet-5 needs images of at least 12x12/);
+    expect(small.detail).toEqual({ param: 'glimpseScale' });
+    // A scale larger than the image leaves an empty glimpse.
+    const empty = await runNode(node, { inputs: { dataset: data(1, 8) }, params: { ...params, glimpseScale: 9 } }).catch((e) => e);
+    expect(empty.message).toMatch(/glimpseScale 9 leaves no pixel of a 8x8 image/);
+    expect(empty.detail).toEqual({ param: 'glimpseScale' });
+    // The images themselves too small for the chosen architecture stay the architecture's problem.
+    const lenet = await runNode(node, { inputs: { dataset: data(1, 8) }, params: { architecture: 'lenet5' } }).catch((e) => e);
+    expect(lenet.detail).toEqual({ param: 'architecture' });
+
+    // While wiring: the same problems as validation issues on the param, before anything runs.
+    const registry = await loadRegistry();
+    const graph = (model: Record<string, unknown>, size = 32): Graph => ({
+      ...emptyGraph('mgnet'),
+      nodes: [
+        { id: 'data', type: 'condense.data.dataset', typeVersion: 1, params: { source: 'generated', size } },
+        { id: 'mgnet', type: 'condense.model.create', typeVersion: 1, params: { ...params, ...model } },
+      ],
+      edges: [{ id: 'e', from: { node: 'data', port: 'train' }, to: { node: 'mgnet', port: 'dataset' } }],
+    });
+    const issuesOf = (g: Graph) => validateGraph(g, registry).map(({ param, message }) => ({ param, message }));
+    expect(issuesOf(graph({ glimpseScale: 2 }))).toEqual([]);
+    expect(issuesOf(graph({ glimpseScale: 4 }))).toEqual([{ param: 'glimpseScale', message: expect.stringMatching(/cannot read 8x8 glimpses \(image size \/ glimpseScale\)/) }]);
+    expect(issuesOf(graph({ glimpseScale: 9 }, 8))).toEqual([{ param: 'glimpseScale', message: expect.stringMatching(/leaves no pixel/) }]);
+    // T < 1 and a glimpse larger than the image (scale < 1) are out of the params' ranges.
+    expect(issuesOf(graph({ glimpses: 0 }))).toEqual([{ param: 'glimpses', message: expect.stringMatching(/at least 1/) }]);
+    expect(issuesOf(graph({ glimpseScale: 0.5 }))).toEqual([{ param: 'glimpseScale', message: 'glimpseScale must be at least 1 (got 0.5)' }]);
   });
 
   it('builds image-to-image models and a discriminator from a paired dataset', async () => {

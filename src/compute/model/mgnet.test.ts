@@ -8,6 +8,7 @@ import { CompiledFunction, initialState } from '../ort/compiled-graph.ts';
 import { createSession, runSession, type HostTensor } from '../ort/session.ts';
 import { evaluateClassifier } from './evaluate.ts';
 import { exportOnnx, GLIMPSE_BOXES_OUTPUT, GLIMPSE_LOGITS_OUTPUT } from './export.ts';
+import { MgnetSettingError } from './mgnet.ts';
 import { buildModelGraph, createZooModel, type Model } from './model.ts';
 import { trainClassifier } from './train.ts';
 import type { ZooOptions } from './zoo.ts';
@@ -237,5 +238,18 @@ describe('mgnet', () => {
     expect(() => mgnetModel({ auxWeight: 1.5 })).toThrow(/auxWeight must lie in \[0, 1\]/);
     expect(() => mgnetModel({ glimpseScale: 3 })).toThrow(/the lenet5 backbone cannot read 8x8 glimpses .*at least 12x12/);
     expect(() => mgnetModel({ backbone: 'mlp' as never })).toThrow(/backbone must be one of lenet5, vgg-small/);
+    // The error carries the setting, so the Model node marks that param rather than the architecture.
+    const settingOf = (options: ZooOptions) => {
+      try {
+        mgnetModel(options);
+      } catch (e) {
+        return e instanceof MgnetSettingError ? e.setting : 'not a setting error';
+      }
+      return 'built';
+    };
+    expect(settingOf({ glimpses: 0 })).toBe('glimpses');
+    expect(settingOf({ glimpseScale: 3 })).toBe('glimpseScale');
+    expect(settingOf({ auxWeight: 1.5 })).toBe('auxWeight');
+    expect(settingOf({ backbone: 'mlp' as never })).toBe('backbone');
   });
 });

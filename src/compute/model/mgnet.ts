@@ -27,6 +27,21 @@ export interface MgnetSettings {
   localizationGradScale: number;
 }
 
+/**
+ * A setting MGNet cannot be built with, naming the setting (the Model node's param of the same name) so
+ * the user is pointed at the cause: a glimpse too small for the backbone is glimpseScale's doing, not
+ * the architecture's.
+ */
+export class MgnetSettingError extends Error {
+  constructor(
+    readonly setting: 'backbone' | 'glimpses' | 'glimpseScale' | 'auxWeight' | 'localizationGradScale',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MgnetSettingError';
+  }
+}
+
 /** methods.md 8.3: the scale s of glimpses 2..T lies in [0.2, 0.5] of the image. */
 export const GLIMPSE_SCALE_MIN = 0.2;
 export const GLIMPSE_SCALE_MAX = 0.5;
@@ -89,13 +104,13 @@ function boxOf(affine: Tensor): Tensor {
 const stack = (ts: readonly Tensor[]): Tensor => (ts.length === 1 ? F.unsqueeze(ts[0]!, [1]) : F.concat(ts.map((t) => F.unsqueeze(t, [1])), 1));
 
 function checkSettings(x: Tensor, s: MgnetSettings): [number, number] {
-  if (!Number.isInteger(s.glimpses) || s.glimpses < 1) throw new Error(`mgnet: glimpses must be a whole number of at least 1, not ${s.glimpses}`);
+  if (!Number.isInteger(s.glimpses) || s.glimpses < 1) throw new MgnetSettingError('glimpses', `mgnet: glimpses must be a whole number of at least 1, not ${s.glimpses}`);
   if (!(s.glimpseScale >= 1) || !Number.isFinite(s.glimpseScale))
-    throw new Error(`mgnet: glimpseScale must be at least 1 (a glimpse no larger than the image), not ${s.glimpseScale}`);
-  if (!(s.auxWeight >= 0 && s.auxWeight <= 1)) throw new Error(`mgnet: auxWeight must lie in [0, 1], not ${s.auxWeight}`);
-  if (!Number.isFinite(s.localizationGradScale)) throw new Error(`mgnet: localizationGradScale must be a number, not ${s.localizationGradScale}`);
+    throw new MgnetSettingError('glimpseScale', `mgnet: glimpseScale must be at least 1 (a glimpse no larger than the image), not ${s.glimpseScale}`);
+  if (!(s.auxWeight >= 0 && s.auxWeight <= 1)) throw new MgnetSettingError('auxWeight', `mgnet: auxWeight must lie in [0, 1], not ${s.auxWeight}`);
+  if (!Number.isFinite(s.localizationGradScale)) throw new MgnetSettingError('localizationGradScale', `mgnet: localizationGradScale must be a number, not ${s.localizationGradScale}`);
   const [gh, gw] = glimpseSize(x.shape[2]!, x.shape[3]!, s.glimpseScale);
-  if (gh < 1 || gw < 1) throw new Error(`mgnet: glimpseScale ${s.glimpseScale} leaves no pixel of a ${x.shape[2]}x${x.shape[3]} image`);
+  if (gh < 1 || gw < 1) throw new MgnetSettingError('glimpseScale', `mgnet: glimpseScale ${s.glimpseScale} leaves no pixel of a ${x.shape[2]}x${x.shape[3]} image`);
   return [gh, gw];
 }
 
@@ -116,7 +131,7 @@ export function mgnet(b: ZooBuild, x: Tensor, settings: MgnetSettings): Tensor {
     try {
       return settings.backbone.features(backbone, glimpse);
     } catch (e) {
-      throw new Error(`mgnet: the ${settings.backbone.name} backbone cannot read ${gh}x${gw} glimpses (image size / glimpseScale): ${(e as Error).message}`);
+      throw new MgnetSettingError('glimpseScale', `mgnet: the ${settings.backbone.name} backbone cannot read ${gh}x${gw} glimpses (image size / glimpseScale): ${(e as Error).message}`);
     }
   };
 

@@ -7,7 +7,7 @@
 import type { GraphBuilder, Shape, Tensor } from '../graph/graph-builder.ts';
 import { init, type Initializer } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
-import { mgnet } from './mgnet.ts';
+import { mgnet, MgnetSettingError } from './mgnet.ts';
 
 export const CLASSIFIER_NAMES = ['mlp', 'lenet5', 'vgg-small', 'resnet8', 'resnet20', 'mobilenet-small'] as const;
 export const GENERATOR_NAMES = ['resnet-generator', 'unet-small'] as const;
@@ -343,7 +343,7 @@ export function buildZoo(name: ZooName, x: Tensor, b: ZooBuild): Tensor {
       return classifier(name, b, x);
     case 'mgnet': {
       const backbone = option(b, 'backbone');
-      if (!(BACKBONE_NAMES as readonly string[]).includes(backbone)) throw new Error(`mgnet: backbone must be one of ${BACKBONE_NAMES.join(', ')}, not ${backbone}`);
+      if (!(BACKBONE_NAMES as readonly string[]).includes(backbone)) throw new MgnetSettingError('backbone', `mgnet: backbone must be one of ${BACKBONE_NAMES.join(', ')}, not ${backbone}`);
       return mgnet(b, x, {
         backbone: { name: backbone, features: TRUNKS[backbone].features },
         glimpses: option(b, 'glimpses'),
