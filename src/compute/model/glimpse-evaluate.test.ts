@@ -8,6 +8,7 @@ import { countMacs } from './export.ts';
 import { earlyExit, evaluateGlimpses, glimpseBoxToPixels, glimpseCosts, glimpseCountOf } from './glimpse-evaluate.ts';
 import { buildModelGraph, createZooModel, type Model } from './model.ts';
 import { trainClassifier } from './train.ts';
+import { quickTrainOptions } from '../../../tests/helpers/train-options.ts';
 
 // 24x24 grey images at glimpse scale 2: 12x12 glimpses, the smallest LeNet-5 reads.
 const common = { classes: 3, size: 24, channels: 1 as const, seed: 4 };
@@ -80,19 +81,7 @@ describe('evaluateGlimpses', () => {
     const train = generateDataset({ ...common, count: 96, stream: 1, name: 'shapes (train)' });
     const test = generateDataset({ ...common, count: 30, stream: 2, name: 'shapes (test)' });
     const untrained = mgnetOf(train);
-    const r = await trainClassifier(untrained, train, {
-      epochs: 3,
-      batchSize: 32,
-      optimizer: 'adam',
-      lr: 3e-3,
-      momentum: 0.9,
-      weightDecay: 0,
-      schedule: 'constant',
-      augmentation: 'none',
-      patience: 0,
-      seed: 3,
-      intraOpThreads: 1,
-    });
+    const r = await trainClassifier(untrained, train, quickTrainOptions({ epochs: 3 }));
     const model: Model = { ...untrained, params: r.params, buffers: r.buffers };
     const plain = await evaluateClassifier(model, test, { intraOpThreads: 1, batchSize: 16 });
     // A batch size that leaves a partial last batch.

@@ -12,6 +12,7 @@ import { MgnetSettingError } from './mgnet.ts';
 import { buildModelGraph, createZooModel, type Model } from './model.ts';
 import { trainClassifier } from './train.ts';
 import type { ZooOptions } from './zoo.ts';
+import { quickTrainOptions } from '../../../tests/helpers/train-options.ts';
 
 // 24x24 grey images at glimpse scale 2: 12x12 glimpses, the smallest LeNet-5 reads.
 const grey24 = { shape: [1, 24, 24] as [number, number, number], classes: ['a', 'b', 'c'], normalize: { mean: [0.3], std: [0.3] } };
@@ -192,19 +193,7 @@ describe('mgnet', () => {
     const train = generateDataset({ ...common, count: 192, stream: 1, name: 'shapes (train)' });
     const test = generateDataset({ ...common, count: 60, stream: 2, name: 'shapes (test)' });
     const model = createZooModel(train, { architecture: 'mgnet', seed: 2, width: 0.5, options: { glimpses: 3, glimpseScale: 2 } });
-    const r = await trainClassifier(model, train, {
-      epochs: 8,
-      batchSize: 32,
-      optimizer: 'adam',
-      lr: 3e-3,
-      momentum: 0.9,
-      weightDecay: 0,
-      schedule: 'constant',
-      augmentation: 'none',
-      patience: 0,
-      seed: 3,
-      intraOpThreads: 1,
-    });
+    const r = await trainClassifier(model, train, quickTrainOptions({ epochs: 8 }));
     expect(r.steps).toBe(8 * 6);
     expect(r.epochs.at(-1)!.loss).toBeLessThan(0.8 * r.epochs[0]!.loss);
     // Every parameter trained, the localisation head's too.

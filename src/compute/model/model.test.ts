@@ -22,7 +22,8 @@ import {
   CLASSIFIER_NAMES,
   type Model,
 } from './model.ts';
-import { augmentBatch, NonFiniteLossError, trainClassifier, type TrainOptions } from './train.ts';
+import { augmentBatch, NonFiniteLossError, trainClassifier } from './train.ts';
+import { quickTrainOptions } from '../../../tests/helpers/train-options.ts';
 
 const grey28 = { shape: [1, 28, 28] as [number, number, number], classes: ['a', 'b', 'c'], normalize: { mean: [0.3], std: [0.3] } };
 const rgb32 = { shape: [3, 32, 32] as [number, number, number], classes: ['a', 'b', 'c', 'd'], normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] } };
@@ -71,20 +72,6 @@ function generatedDataset(o: { classes: number; trainCount: number; testCount: n
   };
 }
 
-const trainOptions = (o: Partial<TrainOptions> = {}): TrainOptions => ({
-  epochs: 2,
-  batchSize: 32,
-  optimizer: 'adam',
-  lr: 3e-3,
-  momentum: 0.9,
-  weightDecay: 0,
-  schedule: 'constant',
-  augmentation: 'none',
-  patience: 0,
-  seed: 3,
-  intraOpThreads: 1,
-  ...o,
-});
 
 describe('Model', () => {
   it('builds every zoo architecture; the exported ONNX (with and without BN folding) computes the same logits', { timeout: 120_000 }, async () => {
@@ -206,7 +193,7 @@ describe('trainClassifier', () => {
     const before = await evaluateClassifier(model, test, { intraOpThreads: 1 });
     const metrics: { name: string; value: number; step: number }[] = [];
     const progress: string[] = [];
-    const r = await trainClassifier(model, train, trainOptions({ epochs: 4, validation: test, schedule: 'cosine', augmentation: 'shift-crop' }), {
+    const r = await trainClassifier(model, train, quickTrainOptions({ epochs: 4, validation: test, schedule: 'cosine', augmentation: 'shift-crop' }), {
       metric: (name, value, step) => metrics.push({ name, value, step }),
       progress: (_, message) => progress.push(message),
     });
@@ -227,20 +214,20 @@ describe('trainClassifier', () => {
   it('fails with the step number when the loss diverges, and stops on abort', async () => {
     const { train } = generatedDataset({ classes: 3, trainCount: 96, testCount: 10, size: 16, seed: 2 });
     const model = createZooModel(train, { architecture: 'mlp', seed: 1 });
-    const error = await trainClassifier(model, train, trainOptions({ optimizer: 'sgd', lr: 1e6, momentum: 0.9 })).catch((e) => e);
+    const error = await trainClassifier(model, train, quickTrainOptions({ optimizer: 'sgd', lr: 1e6, momentum: 0.9 })).catch((e) => e);
     expect(error).toBeInstanceOf(NonFiniteLossError);
     expect((error as NonFiniteLossError).step).toBeGreaterThan(1);
     expect((error as Error).message).toMatch(/NaN at step \d+ .*lower learning rate/);
     const controller = new AbortController();
     controller.abort();
-    await expect(trainClassifier(model, train, trainOptions(), { signal: controller.signal })).rejects.toThrow();
+    await expect(trainClassifier(model, train, quickTrainOptions(), { signal: controller.signal })).rejects.toThrow();
   });
 
   it('early stopping keeps the best validation epoch', async () => {
     const { train, test } = generatedDataset({ classes: 3, trainCount: 96, testCount: 60, size: 16, seed: 4 });
     const model = createZooModel(train, { architecture: 'mlp', seed: 1 });
     // With this seed and learning rate validation accuracy peaks at epoch 3 and drops at epoch 4, so patience 1 stops there.
-    const r = await trainClassifier(model, train, trainOptions({ epochs: 12, lr: 0.05, optimizer: 'sgd', momentum: 0, validation: test, patience: 1 }));
+    const r = await trainClassifier(model, train, quickTrainOptions({ epochs: 12, lr: 0.05, optimizer: 'sgd', momentum: 0, validation: test, patience: 1 }));
     const best = Math.max(...r.epochs.map((e) => e.valAccuracy!));
     const ev = await evaluateClassifier({ ...model, params: r.params, buffers: r.buffers }, test, { intraOpThreads: 1 });
     expect(ev.accuracy).toBeCloseTo(best, 6);
@@ -256,7 +243,7 @@ describe('trainClassifier', () => {
     // The first weight is computed as weight * scale with a learnable scalar `scale`.
     const parametrize = (g: GraphBuilder) => (name: string, w: Tensor) => (name === first ? mul(w, g.param('scale', [1], Float32Array.of(1))) : w);
     const seen = { before: 0, after: 0, names: new Set<string>() };
-    const r = await trainClassifier(model, train, trainOptions({ epochs: 2, parametrize, frozen: [first] }), {
+    const r = await trainClassifier(model, train, quickTrainOptions({ epochs: 2, parametrize, frozen: [first] }), {
       beforeUpdate: (_params, grads) => {
         seen.before++;
         for (const name of grads.keys()) seen.names.add(name);
