@@ -40,6 +40,34 @@ describe('condense.model.export', () => {
     expect(node.cache).toBe('never');
   });
 
+  it('with shrink, writes a smaller dense model with the same outputs as the masked one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'condense-export-'));
+    const model = createZooModel({ ...contract, shape: [1, 16, 16] }, { architecture: 'lenet5', seed: 2 });
+    // Filters 0-7 of conv2 pruned as whole units: their constant relu(bias) folds into fc1's bias.
+    const mask = new Uint8Array(model.params['conv2.weight']!.length).fill(1);
+    mask.fill(0, 0, 8 * 6 * 25);
+    model.compression.masks['conv2.weight'] = mask;
+    const input = { dtype: 'float32' as const, shape: [2, 1, 16, 16], values: new Float32Array(512).map((_, i) => Math.sin(i)) };
+    const logitsOf = async (path: string, shrink: boolean) => {
+      const { outputs } = await runNode(node, { inputs: { model }, params: { path, shrink }, graphDir: dir! });
+      const bytes = new Uint8Array(readFileSync(join(dir!, path)));
+      const session = await createSession(bytes, { intraOpThreads: 1 });
+      const out = await runSession(session, { input });
+      await session.release();
+      const conv2 = decodeModel(bytes).graph.initializer.find((t) => t.name === 'conv2.weight')!;
+      return { metrics: outputs.metrics, logits: out.logits!.values as Float32Array, conv2: conv2.dims };
+    };
+    const masked = await logitsOf('masked.onnx', false);
+    const shrunk = await logitsOf('shrunk.onnx', true);
+    expect(masked.conv2).toEqual([16, 6, 5, 5]);
+    expect(shrunk.conv2).toEqual([8, 6, 5, 5]);
+    expect(masked.metrics.values.channels_removed).toBeUndefined();
+    expect(shrunk.metrics.values.channels_removed).toBe(8);
+    expect(shrunk.metrics.values.parameters).toBeLessThan(masked.metrics.values.parameters!);
+    expect(shrunk.metrics.tables[1]!.rows).toEqual([['conv2', 8, 8]]);
+    expect(Math.max(...masked.logits.map((v, i) => Math.abs(v - shrunk.logits[i]!)))).toBeLessThan(1e-5);
+  });
+
   it('names a path it cannot write', async () => {
     dir = mkdtempSync(join(tmpdir(), 'condense-export-'));
     const model = createZooModel(contract, { architecture: 'mlp', width: 0.125 });

@@ -21,6 +21,8 @@ export type Architecture =
       options?: ZooOptions;
       /** A multi-head classifier (one head per task on a shared trunk): the classes of each head; `meta.classes` lists them head after head. */
       heads?: number[];
+      /** Output channels of layers a shrink removed channels from, by layer name (`conv2`, `layer1.0.conv1`); see prune/shrink.ts. */
+      channels?: Record<string, number>;
     }
   /** An imported ONNX graph: the file's bytes (its initializers are the starting weights). */
   | { kind: 'onnx'; bytes: Uint8Array; input: string; output: string; source: string };
@@ -173,6 +175,7 @@ export function buildModelGraph(model: Model, g: GraphBuilder, options: BuildOpt
       expose: (name, t) => (outputs[name] = t),
       defineLoss: (l) => (loss = l),
       ...(model.architecture.heads && { heads: model.architecture.heads }),
+      ...(model.architecture.channels && { channels: model.architecture.channels }),
     };
     const logits = buildZoo(model.architecture.name, input, build);
     return { input, logits, outputs: { ...outputs, output: logits }, ...(loss && { loss }) };

@@ -72,6 +72,12 @@ export interface ZooBuild {
   classes: number;
   /** Channel / hidden-unit multiplier. */
   width: number;
+  /**
+   * Output channels (units) of named conv and linear layers in place of the width-scaled default: a
+   * physically shrunk classifier (prune/shrink.ts). The layers after take their input channels from
+   * the tensors they read, so only the producers are listed.
+   */
+  channels?: Readonly<Record<string, number>>;
   /** Output image channels (generators). */
   outChannels: number;
   options: ZooOptions;
@@ -99,6 +105,7 @@ const scaled = (b: ZooBuild, n: number): number => Math.max(1, Math.round(n * b.
 
 function conv(b: ZooBuild, x: Tensor, name: string, out: number, k: number, o: { stride?: number; padding?: number; groups?: number; bias?: boolean } = {}): Tensor {
   const groups = o.groups ?? 1;
+  out = b.channels?.[name] ?? out;
   const shape = [out, x.shape[1]! / groups, k, k];
   const weight = b.param(`${name}.weight`, shape, init.kaimingUniform());
   const bias = o.bias === false ? null : b.param(`${name}.bias`, [out], init.biasUniform(shape));
@@ -106,8 +113,9 @@ function conv(b: ZooBuild, x: Tensor, name: string, out: number, k: number, o: {
 }
 
 function linear(b: ZooBuild, x: Tensor, name: string, out: number): Tensor {
-  const shape = [out, x.shape[1]!];
-  return F.linear(x, b.param(`${name}.weight`, shape, init.kaimingUniform()), b.param(`${name}.bias`, [out], init.biasUniform(shape)));
+  const units = b.channels?.[name] ?? out;
+  const shape = [units, x.shape[1]!];
+  return F.linear(x, b.param(`${name}.weight`, shape, init.kaimingUniform()), b.param(`${name}.bias`, [units], init.biasUniform(shape)));
 }
 
 function bn(b: ZooBuild, x: Tensor, name: string): Tensor {
@@ -181,8 +189,10 @@ function resnet(b: ZooBuild, x: Tensor, blocks: number): Tensor {
       const out = scaled(b, width);
       let y = F.relu(bn(b, conv(b, h, `${name}.conv1`, out, 3, { stride, padding: 1, bias: false }), `${name}.bn1`));
       y = bn(b, conv(b, y, `${name}.conv2`, out, 3, { padding: 1, bias: false }), `${name}.bn2`);
+      // Compared with y's channels, not `out`: a shrunk block keeps its identity shortcut (prune/shrink.ts
+      // removes a channel from both sides of an add or from neither).
       const shortcut =
-        stride !== 1 || h.shape[1] !== out ? bn(b, conv(b, h, `${name}.downsample.0`, out, 1, { stride, bias: false }), `${name}.downsample.1`) : h;
+        stride !== 1 || h.shape[1] !== y.shape[1] ? bn(b, conv(b, h, `${name}.downsample.0`, out, 1, { stride, bias: false }), `${name}.downsample.1`) : h;
       h = F.relu(F.add(y, shortcut));
     }
   });
