@@ -12,8 +12,9 @@ export const C_FLAGS = ['-O2', '-std=c99'] as const;
 
 /**
  * A host build also targets this CPU (-march=native): the binary runs only here, and the kernels
- * then use AVX registers where the CPU has them, as onnxruntime does at run time. ISO C mode keeps
- * multiply and add separate (-ffp-contract=off), so results do not change with the instruction set.
+ * then use AVX or AVX-512 registers and FMA where the CPU has them, as onnxruntime does at run time.
+ * ISO C mode keeps the compiler from fusing multiply and add on its own (-ffp-contract=off); the
+ * convolution fuses them explicitly where the target has FMA, so its last bits depend on that.
  */
 const HOST_FLAGS = ['-march=native'];
 

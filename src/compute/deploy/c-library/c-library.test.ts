@@ -132,6 +132,18 @@ describe.skipIf(!hasGcc)(`generated C library against onnxruntime${hasGcc ? '' :
     expectClose(c, ref, 4);
   });
 
+  it('runs every convolution path (strided phases, depthwise, groups, blocks of 8, 4 and 1, in-place and small-plane fallbacks) in every build', async () => {
+    const proto = convPaths();
+    const kernels = generateCLibrary(proto, {}).files['model.c']!;
+    // The fallback kernel serves only the small unpadded layer; the flat kernel all others.
+    expect(kernels.match(/^  conv2d\(/gm)).toHaveLength(1);
+    expect(kernels.match(/^  conv_flat\(/gm)).toHaveLength(5);
+    for (const options of [{}, { native: false }, { plainC: true }]) {
+      const { c, ref } = await compareWithOrt(proto, 'host', options, 3);
+      expectClose(c, ref);
+    }
+  });
+
   it('copies the input when the output is a view of it', async () => {
     const proto = model([node('Flatten', ['x'], ['f']), node('Identity', ['f'], ['y'])], [], [1, 2, 3, 2]);
     const { c, ref, lib } = await compareWithOrt(proto);
@@ -221,6 +233,8 @@ describe.skipIf(!hasCross)(`aarch64 build under qemu-user${crossReason}`, () => 
   it('cross-compiles statically and matches onnxruntime', async () => {
     const { c, ref } = await compareWithOrt(exportModelProto(zooModel('mobilenet-small', 5)), 'aarch64');
     expectClose(c, ref, rgb16.classes.length);
+    const paths = await compareWithOrt(convPaths(), 'aarch64');
+    expectClose(paths.c, paths.ref);
   });
 });
 
@@ -318,6 +332,43 @@ function kitchenSink(): ModelProto {
     randomTensor('b4', [4], 12),
   ];
   return model(nodes, init, [1, 3, 11, 10]);
+}
+
+/**
+ * One layer per convolution path, odd sizes throughout:
+ *   x 5x13x11 -> 3x3 stride 2, pads 1 (13 outputs: blocks of 8, 4, 1) -> 13x7x6, ReLU
+ *     -> depthwise 3x3, pads 1 (13 channels: 8, 4, 1) -> 13x7x6
+ *     -> 1x1 unpadded, read in place (12 outputs) -> 12x7x6
+ *     -> 2 groups of 6 -> 5 each (4, 1), 3x3, dilation 2, pads 2 -> 10x7x6
+ *     -> depthwise 3x3 stride 2, pads [0, 1, 1, 0] -> 10x4x3
+ *     -> 2x2 unpadded, a plane under one tile (the conv2d fallback) -> 7x3x2 -> y
+ */
+function convPaths(): ModelProto {
+  return model(
+    [
+      node('Conv', ['x', 'w1', 'b1'], ['a'], attrs({ strides: [2, 2], pads: [1, 1, 1, 1] })),
+      node('Relu', ['a'], ['a1']),
+      node('Conv', ['a1', 'w2', 'b2'], ['b'], attrs({ group: 13, pads: [1, 1, 1, 1] })),
+      node('Conv', ['b', 'w3', 'b3'], ['c']),
+      node('Conv', ['c', 'w4'], ['d'], attrs({ group: 2, dilations: [2, 2], pads: [2, 2, 2, 2] })),
+      node('Conv', ['d', 'w5', 'b5'], ['e'], attrs({ group: 10, strides: [2, 2], pads: [0, 1, 1, 0] })),
+      node('Conv', ['e', 'w6', 'b6'], ['y']),
+    ],
+    [
+      randomTensor('w1', [13, 5, 3, 3], 21),
+      randomTensor('b1', [13], 22),
+      randomTensor('w2', [13, 1, 3, 3], 23),
+      randomTensor('b2', [13], 24),
+      randomTensor('w3', [12, 13, 1, 1], 25),
+      randomTensor('b3', [12], 26),
+      randomTensor('w4', [10, 6, 3, 3], 27),
+      randomTensor('w5', [10, 1, 3, 3], 28),
+      randomTensor('b5', [10], 29),
+      randomTensor('w6', [7, 10, 2, 2], 30),
+      randomTensor('b6', [7], 31),
+    ],
+    [1, 5, 13, 11],
+  );
 }
 
 /** Int8 weights with per-channel scales and zero points, dequantized into a Conv. */

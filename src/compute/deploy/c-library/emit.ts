@@ -42,6 +42,7 @@ function argText(a: Arg, step: Step, plan: MemoryPlan, names: Names): string {
 const cName: Record<KernelName, string> = {
   activate: 'activate',
   conv2d: 'conv2d',
+  convFlat: 'conv_flat',
   pool2d: 'pool2d',
   globalPool: 'global_pool',
   matmul: 'matmul',
@@ -257,8 +258,9 @@ The harness prints \`{"count":..,"passes":..,"ms_per_sample":..,"cpu_ms_per_samp
 compile \`model.c\` and \`weights.c\` with your sources and call \`${names.prefix}predict\`. Avoid
 \`-ffast-math\`: it reorders sums and moves results away from onnxruntime's.
 
-With GCC or Clang the convolution uses 4-float vectors (SSE, NEON) and, when built with AVX
-(\`-march=native\` on such a CPU), 8-float ones. On a CPU without 128-bit SIMD (a Cortex-M
-microcontroller) add \`-DMODEL_PLAIN_C\` for plain C99 loops.
+With GCC or Clang the convolution uses 4-float vectors (SSE, NEON) and, when built for a CPU
+with AVX or AVX-512 (\`-march=native\` on such a CPU), 8- or 16-float ones, with fused multiply-adds
+where the target has FMA. On a CPU without 128-bit SIMD (a Cortex-M microcontroller) add
+\`-DMODEL_PLAIN_C\` for plain C99 loops.
 `;
 }

@@ -21,7 +21,7 @@ export type ActKind = keyof typeof ACT;
 /** Binary element-wise operations (`binary` kernel). */
 export const BINARY_OP = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 
-export type KernelName = 'activate' | 'conv2d' | 'pool2d' | 'globalPool' | 'matmul' | 'channelAffine' | 'binary' | 'softmax';
+export type KernelName = 'activate' | 'conv2d' | 'convFlat' | 'pool2d' | 'globalPool' | 'matmul' | 'channelAffine' | 'binary' | 'softmax';
 
 /*
  * Vector types and helpers of GCC and Clang, used by the kernels when available; -DMODEL_PLAIN_C
@@ -135,8 +135,21 @@ static void activate(const float *x, float *y, int n, int kind, float p, float q
 }
 `;
 
+const padPlanes = `
+/* Copies n planes of H x W into zeroed planes of HP x WP at (PT, PL), then zeroes slack floats after. */
+static void pad_planes(float *restrict dst, const float *restrict x, int n, int H, int W, int HP, int WP, int PT, int PL, int slack)
+{
+  int i, c;
+  for (i = 0; i < n * HP * WP + slack; i++) dst[i] = 0.0f;
+  for (c = 0; c < n; c++)
+    for (i = 0; i < H; i++) memcpy(dst + ((size_t)c * HP + i + PT) * WP + PL, x + ((size_t)c * H + i) * W, (size_t)W * sizeof(float));
+}
+`;
+
 /*
- * Direct convolution, no im2col buffer. Output-stationary tiles: 4 output channels (8 with AVX) x 8
+ * Direct convolution by output rows, kept for the layers conv_flat does not take (an unpadded
+ * stride-1 input smaller than one flat tile, which conv_flat would read past, or more than
+ * FLAT_MAX_TAPS taps). Output-stationary tiles: 4 output channels (8 with AVX) x 8
  * output columns of one output row are accumulated over every (input channel, kernel tap), so the
  * partial sums stay in registers and each input vector loaded feeds several multiply-adds. With GCC
  * or Clang the tile uses their vector extension (two 4-float vectors per row, one 8-float vector with
@@ -147,15 +160,6 @@ static void activate(const float *x, float *y, int n, int kind, float p, float q
  * than 4 outside the scratch take one column at a time. Each output is one sequential sum plus bias.
  */
 const conv2d = `
-/* Copies n planes of H x W into zeroed planes of HP x WP at (PT, PL), then zeroes slack floats after. */
-static void pad_planes(float *restrict dst, const float *restrict x, int n, int H, int W, int HP, int WP, int PT, int PL, int slack)
-{
-  int i, c;
-  for (i = 0; i < n * HP * WP + slack; i++) dst[i] = 0.0f;
-  for (c = 0; c < n; c++)
-    for (i = 0; i < H; i++) memcpy(dst + ((size_t)c * HP + i + PT) * WP + PL, x + ((size_t)c * H + i) * W, (size_t)W * sizeof(float));
-}
-
 static void conv2d(const float *restrict x, int C, int H, int W, float *restrict y, int M, int OH, int OW,
                    const float *restrict w, const float *restrict bias, int KH, int KW, int SH, int SW,
                    int PT, int PL, int PB, int PR, int DH, int DW, int G, float *restrict scratch,
@@ -399,6 +403,276 @@ static void conv2d(const float *restrict x, int C, int H, int W, float *restrict
 }
 `;
 
+/** Output channels per block of the flat convolution; `packFlatConvWeights` stores them interleaved. */
+export const FLAT_BLOCK = 8;
+/** Floats the flat convolution may read past its input's end (the widest tile: 2 x 16 lanes). */
+export const FLAT_SLACK = 32;
+/** Most kernel taps the flat convolution takes (its tap offsets live in a local array). */
+export const FLAT_MAX_TAPS = 64;
+/** Most vectors per tile row (MODEL_NT) a target may pick (3 on AVX-512 measured slower than 2). */
+const FLAT_MAX_NT = 2;
+
+/**
+ * Channels in the block starting at m, as the flat kernel picks them: 8, then 4, then 1, within the
+ * group (mg output channels each), or across all M channels when depthwise (one input channel each).
+ */
+export function flatBlockAt(m: number, M: number, mg: number, depthwise: boolean): number {
+  const avail = depthwise ? M - m : mg - (m % mg);
+  return avail >= FLAT_BLOCK ? FLAT_BLOCK : avail >= 4 ? 4 : 1;
+}
+
+/**
+ * Weights [M][cg][taps] reordered for the flat convolution: each block of b output channels (see
+ * flatBlockAt) keeps its place but is stored [cg * taps][b], so one tap's b weights are adjacent.
+ */
+export function packFlatConvWeights(w: Float32Array, M: number, mg: number, cg: number, taps: number): Float32Array {
+  const out = new Float32Array(w.length);
+  const k = cg * taps;
+  for (let m = 0; m < M; ) {
+    const b = flatBlockAt(m, M, mg, cg === 1 && mg === 1);
+    const base = m * k;
+    for (let j = 0; j < b; j++) for (let t = 0; t < k; t++) out[base + t * b + j] = w[base + j * k + t]!;
+    m += b;
+  }
+  return out;
+}
+
+/*
+ * One micro-kernel of the flat convolution: b output channels x MODEL_NT vectors of consecutive flat
+ * outputs, summed over every (input channel, tap) in registers. The accumulators are named, not an
+ * array, because gcc keeps a local array of vectors on the stack.
+ */
+function flatTile(b: number, depthwise: boolean): string {
+  const acc = (j: number, v: number): string => `a${j}_${v}`;
+  // Vector v of the tile exists when MODEL_NT > v; the first always does.
+  const guarded = (v: number, body: string[]): string[] => (v === 0 ? body : [`#if MODEL_NT > ${v}`, ...body, '#endif']);
+  const vs = Array.from({ length: FLAT_MAX_NT }, (_, v) => v);
+  const lines: string[] = [];
+  for (const v of vs) lines.push(...guarded(v, [`  vecf ${Array.from({ length: b }, (_, j) => `${acc(j, v)} = z`).join(', ')};`]));
+  lines.push('  for (c = 0; c < cg; c++, xc += xplane)', '    for (t = 0; t < taps; t++, wt += wstep) {', '      const float *xp = xc + toff[t];', '      vecf xv;');
+  for (const v of vs) {
+    const body: string[] = [];
+    // One input vector serves every channel of the block; depthwise, each channel reads its own plane.
+    for (let j = 0; j < b; j++) {
+      if (j === 0 || depthwise) body.push(`      memcpy(&xv, xp + ${depthwise && j > 0 ? `${j} * xplane + ` : ''}${v} * MODEL_VW, sizeof xv);`);
+      body.push(`      ${acc(j, v)} = VFMA(${acc(j, v)}, xv, wt[${j}]);`);
+    }
+    lines.push(...guarded(v, body));
+  }
+  lines.push('    }');
+  // A whole tile of a plane without dropped columns is stored as vectors; others go through store_flat.
+  lines.push('  if (WP == OW && n == MODEL_NT * MODEL_VW) {');
+  for (let j = 0; j < b; j++) {
+    lines.push(`    bj = bias ? bias[${j}] : 0.0f;`);
+    for (const v of vs) lines.push(...guarded(v, [`    ${acc(j, v)} += bj;`, `    memcpy(y + ${j} * (size_t)plane + j0 + ${v} * MODEL_VW, &${acc(j, v)}, sizeof ${acc(j, v)});`]));
+  }
+  lines.push('    return;', '  }', '  r0 = j0 / WP;', '  c0 = j0 % WP;');
+  for (let j = 0; j < b; j++) {
+    for (const v of vs) lines.push(...guarded(v, [`  buf[${v}] = ${acc(j, v)};`]));
+    lines.push(`  store_flat(y + ${j} * (size_t)plane, (const float *)buf, n, r0, c0, WP, OW, bias ? bias[${j}] : 0.0f);`);
+  }
+  const name = `flat_${depthwise ? 'dw_' : ''}tile${b}`;
+  const what = `${b} output channel${b > 1 ? 's' : ''}${depthwise ? ', each reading its own input plane (xplane apart)' : ''}`;
+  return `/*
+ * ${what}: flat outputs j0 .. j0 + n - 1 of each (n <= MODEL_NT * MODEL_VW).
+ * A tap's weights are wstep apart (the packed block's width).
+ */
+static void ${name}(const float *restrict xc, int cg, size_t xplane, const int *restrict toff, int taps,
+                        const float *restrict wt, int wstep, const float *restrict bias, float *restrict y,
+                        int plane, int j0, int n, int WP, int OW)
+{
+  const vecf z = VZERO;
+  /* Lanes are read through a float pointer: GCC and Clang let a float alias a vector of floats. */
+  vecf buf[MODEL_NT];
+  float bj;
+  int c, t, r0, c0;
+${lines.join('\n')}
+}`;
+}
+
+/*
+ * Convolution over the flat plane (see the README's "The convolution"). With the input's rows WP
+ * floats apart (zero-padded scratch, or the input itself when unpadded), output (oh, ow) reads input
+ * oh * WP + ow + offset(tap): flat output j = oh * WP + ow is a 1-D convolution of the flat input, so
+ * vector tiles run along j across row ends and never need a short-row case. The WP - OW columns past
+ * each row's end are computed and dropped (2 of 30 for a 28-wide 3x3 layer). A strided layer's
+ * scratch is split into stride phases, so every tap reads at stride 1. Tiles are b = 8 output
+ * channels (then 4, 1) x MODEL_NT vectors of MODEL_VW lanes: two 16-float AVX-512 vectors, one
+ * 8-float AVX vector, two 4-float SSE / NEON vectors, and with -DMODEL_PLAIN_C two floats; weights
+ * are packed so a tap's b weights are adjacent. A last tile is shifted back to end at the last
+ * output (recomputing a few identically); a plane smaller than a tile reads up to FLAT_SLACK floats
+ * past the input's end (the scratch's slack; unpadded inputs that small take conv2d). The
+ * multiply-add is fused where the target has FMA (x86 FMA or AVX-512, AArch64), as onnxruntime's
+ * kernels do.
+ */
+const convFlat = `
+#if defined(MODEL_VECTORS) && defined(__AVX512F__)
+#include <immintrin.h>
+#define MODEL_VW 16
+#define MODEL_NT 2
+typedef float vecf __attribute__((vector_size(64)));
+#define VFMA(acc, x, w) ((vecf)_mm512_fmadd_ps((__m512)(x), _mm512_set1_ps(w), (__m512)(acc)))
+#elif defined(MODEL_VECTORS) && defined(__AVX__)
+#define MODEL_VW 8
+#define MODEL_NT 1
+typedef float vecf __attribute__((vector_size(32)));
+#if defined(__FMA__)
+#include <immintrin.h>
+#define VFMA(acc, x, w) ((vecf)_mm256_fmadd_ps((__m256)(x), _mm256_set1_ps(w), (__m256)(acc)))
+#endif
+#elif defined(MODEL_VECTORS) && defined(__aarch64__)
+#include <arm_neon.h>
+#define MODEL_VW 4
+#define MODEL_NT 2
+typedef float vecf __attribute__((vector_size(16)));
+#define VFMA(acc, x, w) ((vecf)vfmaq_n_f32((float32x4_t)(acc), (float32x4_t)(x), (w)))
+#elif defined(MODEL_VECTORS)
+#define MODEL_VW 4
+#define MODEL_NT 2
+#define MODEL_SPLIT8 1
+typedef float vecf __attribute__((vector_size(16)));
+#else
+#define MODEL_VW 1
+#define MODEL_NT 2
+typedef float vecf;
+#endif
+#if !defined(MODEL_SPLIT8)
+#define MODEL_SPLIT8 0
+#endif
+#if !defined(VFMA)
+#define VFMA(acc, x, w) ((acc) + (x) * (w))
+#endif
+#if defined(MODEL_VECTORS)
+#define VZERO {0.0f}
+#else
+#define VZERO 0.0f
+#endif
+
+/*
+ * Stores n flat outputs (in t) plus the bias from row r, column col on, dropping the columns past
+ * each row's end (WP - OW of them).
+ */
+static void store_flat(float *restrict y, const float *restrict t, int n, int r, int col, int WP, int OW, float bias)
+{
+  int i = 0, k;
+  while (i < n) {
+    const int run = WP - col < n - i ? WP - col : n - i;
+    float *yr = y + (size_t)r * OW + col;
+    const int keep = col >= OW ? 0 : (OW - col < run ? OW - col : run);
+    for (k = 0; k < keep; k++) yr[k] = t[i + k] + bias;
+    i += run;
+    r++;
+    col = 0;
+  }
+}
+
+#if !MODEL_SPLIT8
+${flatTile(8, false)}
+#endif
+
+${[4, 1].map((b) => flatTile(b, false)).join('\n\n')}
+
+#if !MODEL_SPLIT8
+${flatTile(8, true)}
+#endif
+
+${flatTile(4, true)}
+
+/*
+ * Splits n zero-padded planes (H x W at (PT, PL) in HP x WP) into SH x SW phase planes of HQ x WQ:
+ * phase (py, px) holds the padded positions (i * SH + py, j * SW + px). A strided tap then reads one
+ * phase at stride 1. At stride 1 this is a plain zero-padded copy. Then zeroes slack floats after.
+ */
+static void phase_planes(float *restrict dst, const float *restrict x, int n, int H, int W, int HQ, int WQ,
+                         int PT, int PL, int SH, int SW, int slack)
+{
+  const size_t phase = (size_t)HQ * WQ;
+  int i, j, c;
+  for (i = 0; i < (int)((size_t)n * SH * SW * phase) + slack; i++) dst[i] = 0.0f;
+  for (c = 0; c < n; c++) {
+    float *dc = dst + (size_t)c * SH * SW * phase;
+    for (i = 0; i < H; i++) {
+      const float *xr = x + ((size_t)c * H + i) * W;
+      const int r = i + PT;
+      float *dr = dc + (size_t)(r % SH) * SW * phase + (size_t)(r / SH) * WQ;
+      if (SW == 1) memcpy(dr + PL, xr, (size_t)W * sizeof(float));
+      else
+        for (j = 0; j < W; j++) dr[(size_t)((j + PL) % SW) * phase + (j + PL) / SW] = xr[j];
+    }
+  }
+}
+
+static void conv_flat(const float *restrict x, int C, int H, int W, float *restrict y, int M, int OH, int OW,
+                      const float *restrict w, const float *restrict bias, int KH, int KW, int SH, int SW,
+                      int PT, int PL, int PB, int PR, int DH, int DW, int G, float *restrict scratch,
+                      int act, float p, float q)
+{
+  enum { TILE = MODEL_NT * MODEL_VW };
+  const int cg = C / G, mg = M / G, taps = KH * KW, plane = OH * OW;
+  /* Depthwise: blocks run across groups, each channel reading its own input plane. */
+  const int depthwise = cg == 1 && mg == 1;
+  const float *src = x;
+  int HQ = H, WQ = W, m, b, t, j0, total;
+  size_t xplane;
+  int toff[${FLAT_MAX_TAPS}];
+  if (scratch) {
+    HQ = (H + PT + PB + SH - 1) / SH;
+    WQ = (W + PL + PR + SW - 1) / SW;
+    /* Depthwise copies each block's channels as it goes (the scratch holds 8 planes); others all at once. */
+    if (!depthwise) phase_planes(scratch, x, C, H, W, HQ, WQ, PT, PL, SH, SW, ${FLAT_SLACK});
+    src = scratch;
+  }
+  xplane = (size_t)SH * SW * HQ * WQ;
+  /* Tap (kh, kw) reads padded row oh * SH + kh * DH: phase (kh * DH) % SH, phase row oh + (kh * DH) / SH. */
+  for (t = 0; t < taps; t++) {
+    const int ry = (t / KW) * DH, rx = (t % KW) * DW;
+    toff[t] = ((ry % SH) * SW + rx % SW) * HQ * WQ + (ry / SH) * WQ + rx / SW;
+  }
+  total = (OH - 1) * WQ + OW;
+  for (m = 0; m < M; m += b) {
+    const float *xg;
+    const float *wm = w + (size_t)m * cg * taps;
+    const float *bm = bias ? bias + m : 0;
+    float *ym = y + (size_t)m * plane;
+    const int avail = depthwise ? M - m : mg - m % mg;
+    b = avail >= ${FLAT_BLOCK} ? ${FLAT_BLOCK} : (avail >= 4 ? 4 : 1);
+    if (scratch && depthwise) {
+      phase_planes(scratch, x + (size_t)m * H * W, b, H, W, HQ, WQ, PT, PL, SH, SW, ${FLAT_SLACK});
+      xg = scratch;
+    } else
+      xg = src + (size_t)(m / mg) * cg * xplane;
+    for (j0 = 0; j0 < total; j0 += TILE) {
+      /* The last tile ends at the last output; a plane under one tile computes a whole one from 0. */
+      const int start = j0 + TILE <= total ? j0 : (total >= TILE ? total - TILE : 0);
+      const int n = total - start < TILE ? total - start : TILE;
+      const float *xc = xg + start;
+#if MODEL_SPLIT8
+      /* 16 registers hold 4 channels x 2 vectors, not 8 x 2: a block of 8 runs as two halves. */
+      if (depthwise && b == 8) {
+        flat_dw_tile4(xc, cg, xplane, toff, taps, wm, 8, bm, ym, plane, start, n, WQ, OW);
+        flat_dw_tile4(xc + 4 * xplane, cg, xplane, toff, taps, wm + 4, 8, bm ? bm + 4 : 0, ym + 4 * (size_t)plane, plane, start, n, WQ, OW);
+      }
+#else
+      if (depthwise && b == 8) flat_dw_tile8(xc, cg, xplane, toff, taps, wm, 8, bm, ym, plane, start, n, WQ, OW);
+#endif
+      else if (depthwise && b == 4) flat_dw_tile4(xc, cg, xplane, toff, taps, wm, 4, bm, ym, plane, start, n, WQ, OW);
+      else
+#if MODEL_SPLIT8
+      if (b == 8) {
+        flat_tile4(xc, cg, xplane, toff, taps, wm, 8, bm, ym, plane, start, n, WQ, OW);
+        flat_tile4(xc, cg, xplane, toff, taps, wm + 4, 8, bm ? bm + 4 : 0, ym + 4 * (size_t)plane, plane, start, n, WQ, OW);
+      }
+#else
+      if (b == 8) flat_tile8(xc, cg, xplane, toff, taps, wm, 8, bm, ym, plane, start, n, WQ, OW);
+#endif
+      else if (b == 4) flat_tile4(xc, cg, xplane, toff, taps, wm, 4, bm, ym, plane, start, n, WQ, OW);
+      else flat_tile1(xc, cg, xplane, toff, taps, wm, 1, bm, ym, plane, start, n, WQ, OW);
+    }
+    for (t = 0; t < b; t++) activate(ym + (size_t)t * plane, ym + (size_t)t * plane, plane, act, p, q);
+  }
+}
+`;
+
 /*
  * Max or average pooling. Padding never wins a max (ONNX pads MaxPool with -inf); an average divides
  * by the in-image count, or with count_include_pad by the window clipped to the padded image (PB, PR:
@@ -565,14 +839,15 @@ static void softmax(const float *x, float *y, int outer, int n, int inner)
 `;
 
 /** Kernels and the shared vector prelude. */
-type Source = KernelName | 'vectors';
+type Source = KernelName | 'vectors' | 'padPlanes';
 
-const sources: Record<Source, string> = { vectors, activate, conv2d, pool2d, globalPool, matmul, channelAffine, binary, softmax };
+const sources: Record<Source, string> = { vectors, padPlanes, activate, conv2d, convFlat, pool2d, globalPool, matmul, channelAffine, binary, softmax };
 
 /** Kernels every kernel calls (emitted first). */
 const needs: Partial<Record<Source, Source[]>> = {
   activate: ['vectors'],
-  conv2d: ['vectors', 'activate'],
+  conv2d: ['vectors', 'activate', 'padPlanes'],
+  convFlat: ['vectors', 'activate'],
   matmul: ['activate'],
   channelAffine: ['activate'],
   binary: ['activate'],

@@ -6,7 +6,7 @@
 import { foldBatchNorm } from '../../model/export.ts';
 import { DataType, type AttributeProto, type ModelProto, type NodeProto } from '../../onnx/model.ts';
 import { dtypeOf, elementCount, tensorValues, type TensorValues } from '../../onnx/tensor-data.ts';
-import { BINARY_OP, type ActKind, type KernelName } from './kernels.ts';
+import { BINARY_OP, FLAT_BLOCK, FLAT_MAX_TAPS, FLAT_SLACK, packFlatConvWeights, type ActKind, type KernelName } from './kernels.ts';
 
 /** Thrown when the model holds ops (or op variants) the generator has no kernel for; names them all. */
 export class UnsupportedOpError extends Error {
@@ -433,16 +433,47 @@ class Lowering {
     const OH = Math.floor((H! + pt! + pb! - dilations[0]! * (kernel[0]! - 1) - 1) / strides[0]!) + 1;
     const OW = Math.floor((W! + pl! + pr! - dilations[1]! * (kernel[1]! - 1) - 1) / strides[1]!) + 1;
     this.shapes.set(n.output[0]!, oneD ? [1, M, OW] : [1, M, OH, OW]);
-    const wid = this.weight(w!, w!, this.constFloat(w!));
     const bid = b ? this.weight(b, b, this.constFloat(b)) : null;
     const detail = `${C}x${H}x${W} -> ${M}x${OH}x${OW}, ${kernel.join('x')} kernel, stride ${strides.join('x')}${group > 1 ? `, ${group} groups` : ''}`;
-    // Padding is done once into a scratch plane (see the conv2d kernel).
+    // Padding is done once into a scratch plane (see the conv_flat and conv2d kernels).
     const padded = pt! + pl! + pb! + pr! > 0;
+    const depthwise = group === C && M === C;
+    const taps = kernel[0]! * kernel[1]!;
+    // The flat kernel (convFlat) runs tiles along the flat plane of its input, split into stride
+    // phases (a scratch copy) when strided. It reads up to FLAT_SLACK floats past that input, so an
+    // input it reads in place (unpadded, stride 1) must hold a whole tile.
+    const strided = strides[0] !== 1 || strides[1] !== 1;
+    const flat = taps <= FLAT_MAX_TAPS && (padded || strided || (OH - 1) * W! + OW >= FLAT_SLACK);
+    const scratch = `${n.output[0]}#padded`;
+    if (flat) {
+      const packed = packFlatConvWeights(this.constFloat(w!), M, M / group, C! / group, taps);
+      const pid = this.weight(`${w}|flat`, w!, packed);
+      const step = this.step(n, `Conv ${detail}`, 'convFlat', [x!], [
+        { tensor: x! },
+        ...[C!, H!, W!].map((v) => ({ int: v })),
+        { tensor: n.output[0]! },
+        ...[M, OH, OW].map((v) => ({ int: v })),
+        { weight: pid },
+        { weight: bid },
+        ...[...kernel, ...strides, pt!, pl!, pb!, pr!, ...dilations, group].map((v) => ({ int: v })),
+        padded || strided ? { tensor: scratch } : { weight: null },
+        { act: true },
+      ]);
+      if (padded || strided) {
+        step.scratch = scratch;
+        const [sh, sw] = [strides[0]!, strides[1]!];
+        const phases = Math.ceil((H! + pt! + pb!) / sh) * Math.ceil((W! + pl! + pr!) / sw);
+        // A depthwise layer copies one block of channels (at most FLAT_BLOCK) at a time.
+        const planes = depthwise ? Math.min(C!, FLAT_BLOCK) : C!;
+        this.shapes.set(scratch, [planes * sh * sw * phases + FLAT_SLACK]);
+      }
+      return;
+    }
+    const wid = this.weight(w!, w!, this.constFloat(w!));
     // A 1x1 kernel at stride 1 without padding maps each input position to the same output position:
     // the plane runs as one long row, so the kernel's column tiles never stop at a short row's end.
     const pointwise = kernel[0] === 1 && kernel[1] === 1 && strides[0] === 1 && strides[1] === 1 && !padded;
     const [h, wd, oh, ow] = pointwise ? [1, H! * W!, 1, OH * OW] : [H!, W!, OH, OW];
-    const scratch = `${n.output[0]}#padded`;
     const step = this.step(n, `Conv ${detail}`, 'conv2d', [x!], [
       { tensor: x! },
       ...[C!, h, wd].map((v) => ({ int: v })),
@@ -458,7 +489,7 @@ class Lowering {
       step.scratch = scratch;
       // A depthwise convolution pads 4 channels at a time; slack after the padded planes lets a row
       // narrower than 8 run as one 8-column tile (see conv2d).
-      const planes = group === C && M === C ? Math.min(C!, 4) : C!;
+      const planes = depthwise ? Math.min(C!, 4) : C!;
       this.shapes.set(scratch, [planes * (H! + pt! + pb!) * (W! + pl! + pr!) + 8 * strides[1]!]);
     }
   }
