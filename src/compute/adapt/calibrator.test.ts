@@ -38,6 +38,8 @@ describe('calibrator', () => {
     for (let i = 0; i < z.length; i++) {
       const unit = z[i]! * 0.4 + 0.3;
       const raw = values[i]! * 0.4 + 0.3;
+      expect(unit).toBeGreaterThanOrEqual(-1e-5);
+      expect(unit).toBeLessThanOrEqual(1 + 1e-5);
       expect(unit).toBeCloseTo(Math.max(0, Math.min(1, raw + p[i]! / 2)), 4);
     }
   };
