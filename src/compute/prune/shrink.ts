@@ -23,7 +23,8 @@
 // another constant (beta, from its zero batch statistics); fine-tuning the shrunk model starts from
 // the eval-mode one instead.
 
-import { GraphBuilder, type GraphNode } from '../graph/graph-builder.ts';
+import { GraphBuilder } from '../graph/graph-builder.ts';
+import { attrFloat, attrInt, attrInts } from '../graph/shape-inference.ts';
 import { buildModelGraph, CLASSIFIER_NAMES, effectiveParams, type Model } from '../model/model.ts';
 
 export interface ShrinkResult {
@@ -91,21 +92,6 @@ interface Analysis {
   find: (t: string) => string;
 }
 
-function intAttr(n: GraphNode, name: string, fallback: number): number {
-  const a = n.attrs[name];
-  return a?.kind === 'int' ? a.value : fallback;
-}
-
-function intsAttr(n: GraphNode, name: string): number[] {
-  const a = n.attrs[name];
-  return a?.kind === 'ints' ? [...a.value] : [];
-}
-
-function floatAttr(n: GraphNode, name: string, fallback: number): number {
-  const a = n.attrs[name];
-  return a?.kind === 'float' ? a.value : fallback;
-}
-
 function analyse(model: Model): Analysis {
   const g = new GraphBuilder({ training: false });
   const masked: Model = { ...model, params: effectiveParams(model) };
@@ -158,8 +144,8 @@ function analyse(model: Model): Analysis {
     switch (n.opType) {
       case 'Conv': {
         const ws = shapeOf(w!);
-        const group = intAttr(n, 'group', 1);
-        const zeroPad = intsAttr(n, 'pads').every((p) => p === 0);
+        const group = attrInt(n.attrs, 'group', 1);
+        const zeroPad = attrInts(n.attrs, 'pads', [])!.every((p) => p === 0);
         if (!owned(w) || !owned(b || undefined) || !w!.endsWith('.weight')) {
           freeze(x!);
           break;
@@ -190,7 +176,7 @@ function analyse(model: Model): Analysis {
         break;
       }
       case 'Gemm': {
-        const plain = intAttr(n, 'transA', 0) === 0 && intAttr(n, 'transB', 0) === 1 && floatAttr(n, 'alpha', 1) === 1 && floatAttr(n, 'beta', 1) === 1;
+        const plain = attrInt(n.attrs, 'transA', 0) === 0 && attrInt(n.attrs, 'transB', 0) === 1 && attrFloat(n.attrs, 'alpha', 1) === 1 && attrFloat(n.attrs, 'beta', 1) === 1;
         if (!plain || !owned(w) || !owned(b || undefined) || !w!.endsWith('.weight')) {
           freeze(x!);
           break;
@@ -213,7 +199,7 @@ function analyse(model: Model): Analysis {
         join(x!, out);
         members.push({ tensor: out, names: stats });
         const [gamma, beta, mean, variance] = stats.map((s) => values[s]!);
-        const eps = floatAttr(n, 'epsilon', 1e-5);
+        const eps = attrFloat(n.attrs, 'epsilon', 1e-5);
         mapConstants(x!, out, (v, c) => ((v - mean![c]!) / Math.sqrt(variance![c]! + eps)) * gamma![c]! + beta![c]!);
         break;
       }
@@ -228,7 +214,7 @@ function analyse(model: Model): Analysis {
       case 'AveragePool': {
         // Max pooling pads with -inf and average pooling without counting the padding keeps a constant
         // channel constant; average pooling that counts zero padding does not.
-        const keepsConstants = n.opType !== 'AveragePool' || intAttr(n, 'count_include_pad', 0) === 0 || intsAttr(n, 'pads').every((p) => p === 0);
+        const keepsConstants = n.opType !== 'AveragePool' || attrInt(n.attrs, 'count_include_pad', 0) === 0 || attrInts(n.attrs, 'pads', [])!.every((p) => p === 0);
         if (inSpace(x!) && keepsConstants) {
           join(x!, out);
           mapConstants(x!, out, (v) => v);
