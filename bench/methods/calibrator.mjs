@@ -13,11 +13,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const seeds = Number(arg('seeds', 2));
 const epochs = Number(arg('epochs', 3));
 const steps = Number(arg('steps', 0));

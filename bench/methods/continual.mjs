@@ -14,11 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const list = (s) => s.split(',').filter(Boolean).map(Number);
 const seeds = list(arg('seeds', '1,2,3'));
 const epochs = Number(arg('epochs', 2));

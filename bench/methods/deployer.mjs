@@ -12,11 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const epochs = Number(arg('epochs', 2));
 const runs = Number(arg('runs', 300));
 const models = arg('models', 'lenet5,vgg-small').split(',');

@@ -11,11 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { arg } from './args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const ks = arg('ks', '16,8,4').split(',').map(Number);
 const epochs = Number(arg('epochs', 1));
 const pretrainEpochs = Number(arg('pretrain-epochs', 3));

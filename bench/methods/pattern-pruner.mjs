@@ -15,14 +15,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { arg } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cacheDir = path.join(here, '..', '.cache');
 const threads = 2;
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const subsetSize = Number(arg('subset', 60000));
 const only = new Set(arg('only', 'pattern,pcnn,admm-nn-s').split(','));
 // --skip run1,run2: leave out runs by label (a run another needs is not skipped by this).

@@ -21,14 +21,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { arg } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cacheDir = path.join(here, '..', '.cache');
 const threads = 2;
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const parts = new Set(arg('only', 'betas,modulation,pgd,compressed').split(','));
 const epochs = Number(arg('epochs', 2));
 const corruptCount = Number(arg('corrupt-count', 2000));

@@ -15,10 +15,7 @@
 // Run: nice -n 10 node --import tsx bench/methods/wavelet-distiller.mjs [--full] [--train 2048] [--test 500]
 //      [--teacher-epochs 10] [--student-epochs 4] [--cycle-epochs 3] [--cycle-train 512] [--cycle-ngf 16]
 //      [--seeds 1,2] [--no-sweep] [--no-cycle]
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
+import { arg } from './args.mjs';
 const flag = (name) => process.argv.includes(`--${name}`);
 const full = flag('full');
 const trainCount = full ? 60000 : Number(arg('train', 1024));
