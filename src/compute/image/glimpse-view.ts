@@ -4,6 +4,7 @@
 // Images and glimpses are upscaled by integer factors towards the same cell size so a 28 px glimpse of a
 // 112 px canvas stays readable beside it.
 import { drawText, textWidth } from './bitmap-font.ts';
+import { outlineBox } from './grid.ts';
 import { makeImage, type PlanarImage } from './image.ts';
 
 export interface GlimpseViewInput {
@@ -38,25 +39,29 @@ const HEADER = 14;
 /** Integer upscale factor towards `target` pixels on the longer side, at least 1. */
 const factorOf = (h: number, w: number, target: number) => Math.max(1, Math.floor(target / Math.max(h, w)));
 
-/** Size of the view, for callers that lay it out and for tests. */
-export function glimpseViewSize(input: Pick<GlimpseViewInput, 'shape' | 'glimpseShape' | 'count' | 'glimpses'>, targetCell = 96): { width: number; height: number } {
+/** Where everything goes: upscale factors of images and glimpses, column widths, row height, view size. */
+function layoutOf(input: Pick<GlimpseViewInput, 'shape' | 'glimpseShape' | 'count' | 'glimpses'>, targetCell: number) {
   const [, h, w] = input.shape;
   const [, gh, gw] = input.glimpseShape;
   const [fi, fg] = [factorOf(h, w, targetCell), factorOf(gh, gw, targetCell)];
   const imageColumn = Math.max(w * fi, textWidth('image') + 2);
   const glimpseColumn = Math.max(gw * fg, textWidth(`glimpse ${input.glimpses}`) + 2);
   const row = Math.max(h * fi, gh * fg);
-  return { width: GAP + imageColumn + GAP + input.glimpses * (glimpseColumn + GAP), height: HEADER + GAP + input.count * (row + GAP) };
+  const width = GAP + imageColumn + GAP + input.glimpses * (glimpseColumn + GAP);
+  const height = HEADER + GAP + input.count * (row + GAP);
+  return { fi, fg, imageColumn, glimpseColumn, row, width, height };
+}
+
+/** Size of the view, for callers that lay it out and for tests. */
+export function glimpseViewSize(input: Pick<GlimpseViewInput, 'shape' | 'glimpseShape' | 'count' | 'glimpses'>, targetCell = 96): { width: number; height: number } {
+  const { width, height } = layoutOf(input, targetCell);
+  return { width, height };
 }
 
 export function renderGlimpseView(input: GlimpseViewInput, targetCell = 96): PlanarImage {
-  const { width, height } = glimpseViewSize(input, targetCell);
+  const { fi, fg, imageColumn, glimpseColumn, row, width, height } = layoutOf(input, targetCell);
   const [c, h, w] = input.shape;
   const [gc, gh, gw] = input.glimpseShape;
-  const [fi, fg] = [factorOf(h, w, targetCell), factorOf(gh, gw, targetCell)];
-  const imageColumn = Math.max(w * fi, textWidth('image') + 2);
-  const glimpseColumn = Math.max(gw * fg, textWidth(`glimpse ${input.glimpses}`) + 2);
-  const row = Math.max(h * fi, gh * fg);
   const image = makeImage(width, height, 3, 255);
   const plane = width * height;
   const paint = (x: number, y: number, rgb: readonly number[]) => {
@@ -70,17 +75,7 @@ export function renderGlimpseView(input: GlimpseViewInput, targetCell = 96): Pla
         for (let k = 0; k < 3; k++) image.data[k * plane + (top + y) * width + left + x] = pixels[(channels === 3 ? k : 0) * ph * pw + src] ?? 0;
       }
   };
-  /** A one-pixel outline of a box in image pixels (edges), clipped to the image cell. */
-  const outline = (box: ArrayLike<number>, top: number, left: number, rgb: readonly number[]): [number, number] => {
-    const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
-    const x0 = clamp(Math.floor(box[0]! * fi), w * fi - 1);
-    const y0 = clamp(Math.floor(box[1]! * fi), h * fi - 1);
-    const x1 = clamp(Math.ceil(box[2]! * fi) - 1, w * fi - 1);
-    const y1 = clamp(Math.ceil(box[3]! * fi) - 1, h * fi - 1);
-    for (let x = x0; x <= x1; x++) [y0, y1].forEach((y) => paint(left + x, top + y, rgb));
-    for (let y = y0; y <= y1; y++) [x0, x1].forEach((x) => paint(left + x, top + y, rgb));
-    return [left + x0, top + y0];
-  };
+  const cell = (top: number) => ({ fx: fi, fy: fi, top, left: GAP, ch: h * fi, cw: w * fi });
   const colour = (t: number) => GLIMPSE_COLOURS[t % GLIMPSE_COLOURS.length]!;
   const glimpseLeft = (t: number) => GAP + imageColumn + GAP + t * (glimpseColumn + GAP);
 
@@ -91,10 +86,10 @@ export function renderGlimpseView(input: GlimpseViewInput, targetCell = 96): Pla
   for (let i = 0; i < input.count; i++) {
     const top = HEADER + GAP + i * (row + GAP);
     blit(input.images.subarray(i * imageSize, (i + 1) * imageSize), c, h, w, fi, top, GAP);
-    if (input.objectBoxes) outline(input.objectBoxes.subarray(4 * i, 4 * i + 4), top, GAP, OBJECT_COLOUR);
+    if (input.objectBoxes) outlineBox(image, input.objectBoxes.subarray(4 * i, 4 * i + 4), cell(top), OBJECT_COLOUR);
     for (let t = 0; t < input.glimpses; t++) {
       const o = 4 * (i * input.glimpses + t);
-      const [x, y] = outline(input.boxes.subarray(o, o + 4), top, GAP, colour(t));
+      const [x, y] = outlineBox(image, input.boxes.subarray(o, o + 4), cell(top), colour(t));
       // The glimpse's number inside its box's top-left corner.
       drawText(image, x + 2, y + 2, String(t + 1), colour(t));
       const left = glimpseLeft(t);

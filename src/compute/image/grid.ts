@@ -87,8 +87,17 @@ interface CellSource {
 
 const BOX_COLOUR = [255, 140, 0];
 
-/** A one-pixel outline of `box` (image pixels, scaled by fx, fy to the cell at top, left), clipped to the cell. */
-function outline(canvas: PlanarImage, box: readonly number[], fx: number, fy: number, top: number, left: number, ch: number, cw: number): void {
+/**
+ * A one-pixel outline of `box` (image pixels, edges; scaled by fx, fy to the cell at top, left), clipped to
+ * the cell of ch x cw pixels. Returns the outline's top-left pixel on the canvas.
+ */
+export function outlineBox(
+  canvas: PlanarImage,
+  box: ArrayLike<number>,
+  cell: { fx: number; fy: number; top: number; left: number; ch: number; cw: number },
+  rgb: readonly number[],
+): [number, number] {
+  const { fx, fy, top, left, ch, cw } = cell;
   const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, v));
   const x0 = clamp(Math.floor(box[0]! * fx), cw - 1);
   const y0 = clamp(Math.floor(box[1]! * fy), ch - 1);
@@ -96,7 +105,7 @@ function outline(canvas: PlanarImage, box: readonly number[], fx: number, fy: nu
   const y1 = clamp(Math.ceil(box[3]! * fy) - 1, ch - 1);
   const plane = canvas.width * canvas.height;
   const dot = (x: number, y: number) => {
-    for (let k = 0; k < 3; k++) canvas.data[k * plane + (top + y) * canvas.width + left + x] = BOX_COLOUR[k]!;
+    for (let k = 0; k < 3; k++) canvas.data[k * plane + (top + y) * canvas.width + left + x] = rgb[k]!;
   };
   for (let x = x0; x <= x1; x++) {
     dot(x, y0);
@@ -106,6 +115,7 @@ function outline(canvas: PlanarImage, box: readonly number[], fx: number, fy: nu
     dot(x0, y);
     dot(x1, y);
   }
+  return [left + x0, top + y0];
 }
 
 function renderRows(rows: (CellSource | undefined)[][], columns: number, target: number): PlanarImage {
@@ -125,7 +135,7 @@ function renderRows(rows: (CellSource | undefined)[][], columns: number, target:
       const top = GAP + r * (ch + GAP);
       const left = GAP + col * (cw + GAP);
       blit(canvas, scaleToCell(pixels, c, ih, iw, ch, cw), c, ch, cw, top, left);
-      if (cell.box) outline(canvas, cell.box, cw / iw, ch / ih, top, left, ch, cw);
+      if (cell.box) outlineBox(canvas, cell.box, { fx: cw / iw, fy: ch / ih, top, left, ch, cw }, BOX_COLOUR);
     });
   });
   return canvas;
