@@ -23,7 +23,7 @@ import { GraphBuilder, type Tensor } from '../graph/graph-builder.ts';
 import { createRng } from '../graph/init.ts';
 import * as F from '../graph/ops/index.ts';
 import { encodeModel } from '../onnx/model.ts';
-import { classifyBatch } from '../ort/batches.ts';
+import { classifyBatch, toUnit } from '../ort/batches.ts';
 import { CompiledFunction, type ModelState } from '../ort/compiled-graph.ts';
 import { Adam } from '../ort/optimizers.ts';
 import { asModelInput } from '../model/evaluate.ts';
@@ -279,7 +279,6 @@ export class CalibratedEvaluator {
     const k = this.classifier.meta.classes.length;
     const [c, h, w] = this.classifier.meta.inputShape;
     const size = c * h * w;
-    const [mean, std] = [this.classifier.meta.normalize.mean, this.classifier.meta.normalize.std];
     const input = asModelInput(this.classifier, data);
     const predictions = new Int32Array(count);
     const perturbations = new Float32Array(keep * size);
@@ -311,12 +310,8 @@ export class CalibratedEvaluator {
         const n = start + i;
         if (n < keep) {
           perturbations.set(p.subarray(i * size, (i + 1) * size), n * size);
-          for (let e = 0; e < size; e++) {
-            const ch = Math.floor(e / (h * w));
-            const m = mean.length === 1 ? mean[0]! : mean[ch]!;
-            const s = std.length === 1 ? std[0]! : std[ch]!;
-            calibratedPixels[n * size + e] = Math.max(0, Math.min(255, Math.round((z[i * size + e]! * s + m) * 255)));
-          }
+          const unit = toUnit(z.subarray(i * size, (i + 1) * size), [c, h, w], this.classifier.meta.normalize);
+          calibratedPixels.set(Uint8Array.from(unit, (v) => Math.round(v * 255)), n * size);
         }
       }
     }

@@ -11,7 +11,8 @@ import { countMacs, exportOnnx } from '../model/export.ts';
 import { measureLatency } from '../model/latency.ts';
 import { buildModelGraph, parameterCount, type Model } from '../model/model.ts';
 import { frechetDistance, gaussianOf } from './frechet.ts';
-import { ModelRunner, normalizedPixels, toUnit } from './generator-runner.ts';
+import { toUnit } from '../ort/batches.ts';
+import { ModelRunner, normalizedPixels } from './generator-runner.ts';
 
 export interface GeneratorScores {
   psnr: number;

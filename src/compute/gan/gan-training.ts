@@ -12,7 +12,8 @@ import { createZooModel, type Model } from '../model/model.ts';
 import { Adam } from '../ort/optimizers.ts';
 import type { Schedule } from '../ort/schedules.ts';
 import type { EpochHook, FitEpoch, FitHooks } from '../train/fit.ts';
-import { ModelRunner, normalizedPixels, toUnit } from './generator-runner.ts';
+import { toUnit } from '../ort/batches.ts';
+import { ModelRunner, normalizedPixels } from './generator-runner.ts';
 import type { GanLossKind } from './losses.ts';
 
 export const GAN_MODES = ['pix2pix', 'cycle'] as const;

@@ -62,14 +62,3 @@ export function normalizedPixels(pixels: Uint8Array, shape: readonly [number, nu
   gatherImages(pixels, shape, Int32Array.from({ length: count }, (_, i) => i), normalizationTables(norm, shape[0]), out);
   return out;
 }
-
-/** Model outputs back to [0, 1] with the model's normalisation (pixel / 255 = y * std + mean), clamped. */
-export function toUnit(values: Float32Array, shape: readonly [number, number, number], norm: Dataset['normalize']): Float32Array {
-  const out = new Float32Array(values.length);
-  const plane = shape[1] * shape[2];
-  for (let k = 0; k < values.length; k++) {
-    const ch = Math.floor(k / plane) % shape[0];
-    out[k] = Math.min(1, Math.max(0, values[k]! * (norm.std[ch] ?? norm.std[0] ?? 1) + (norm.mean[ch] ?? norm.mean[0] ?? 0)));
-  }
-  return out;
-}

@@ -10,7 +10,7 @@
 import { boxIoU, normalizedToBox, type Box } from '../data/boxes.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { GraphBuilder } from '../graph/graph-builder.ts';
-import { classifyBatch } from '../ort/batches.ts';
+import { classifyBatch, toUnit } from '../ort/batches.ts';
 import { CompiledFunction, initialState } from '../ort/compiled-graph.ts';
 import { asModelInput, fixedSizeBatches, type EvaluateOptions } from './evaluate.ts';
 import { countMacs } from './export.ts';
@@ -148,24 +148,18 @@ export async function evaluateGlimpses(model: Model, data: Dataset, options: Gli
   const boxes = new Float32Array(data.count * glimpses * 4);
   const kept = Math.min(options.samples ?? 0, data.count);
   const samplePixels = new Uint8Array(kept * glimpses * glimpseSize);
-  const { mean, std } = model.meta.normalize;
   for (const { start, real, indices, done, total } of fixedSizeBatches(data.count, batch)) {
     options.signal?.throwIfAborted();
     const out = await fn.run(state, { input: classifyBatch(input, indices).images });
     allLogits.set((out.logits!.values as Float32Array).subarray(0, real * glimpses * k), start * glimpses * k);
     const nb = out.boxes!.values as Float32Array;
     for (let i = 0; i < real * glimpses; i++) boxes.set(glimpseBoxToPixels(nb.subarray(4 * i, 4 * i + 4), w, h), 4 * (start * glimpses + i));
-    const pixels = out.glimpses!.values as Float32Array;
-    // Glimpses back to pixels with the model's normalisation, channel by channel.
-    for (let i = 0; i < real && start + i < kept; i++)
-      for (let t = 0; t < glimpses; t++)
-        for (let ch = 0; ch < glimpseShape[0]; ch++) {
-          const [m, s] = [mean[ch] ?? mean[0] ?? 0, std[ch] ?? std[0] ?? 1];
-          const plane = glimpseShape[1] * glimpseShape[2];
-          const base = ((i * glimpses + t) * glimpseShape[0] + ch) * plane;
-          const dst = (((start + i) * glimpses + t) * glimpseShape[0] + ch) * plane;
-          for (let p = 0; p < plane; p++) samplePixels[dst + p] = Math.round(Math.min(1, Math.max(0, pixels[base + p]! * s + m)) * 255);
-        }
+    // The kept images' glimpses back to pixels with the model's normalisation.
+    const shown = Math.max(0, Math.min(real, kept - start));
+    if (shown > 0) {
+      const unit = toUnit((out.glimpses!.values as Float32Array).subarray(0, shown * glimpses * glimpseSize), glimpseShape, model.meta.normalize);
+      samplePixels.set(Uint8Array.from(unit, (v) => Math.round(v * 255)), start * glimpses * glimpseSize);
+    }
     options.onBatch?.(done, total);
   }
   const accuracyAfter = Array.from({ length: glimpses }, (_, t) => accuracyAfterGlimpse(allLogits, data.labels, glimpses, k, t));

@@ -16,6 +16,17 @@ export function normalizationTables(norm: Dataset['normalize'], channels: number
   });
 }
 
+/** Normalised values (model inputs or outputs) back to [0, 1] with the model's normalisation (pixel / 255 = y * std + mean), clamped. */
+export function toUnit(values: Float32Array, shape: readonly [number, number, number], norm: Dataset['normalize']): Float32Array {
+  const out = new Float32Array(values.length);
+  const plane = shape[1] * shape[2];
+  for (let k = 0; k < values.length; k++) {
+    const ch = Math.floor(k / plane) % shape[0];
+    out[k] = Math.min(1, Math.max(0, values[k]! * (norm.std[ch] ?? norm.std[0] ?? 1) + (norm.mean[ch] ?? norm.mean[0] ?? 0)));
+  }
+  return out;
+}
+
 /** Writes the normalised images of `indices` into `out` ([indices.length, c, h, w]). */
 export function gatherImages(pixels: Uint8Array, shape: readonly [number, number, number], indices: ArrayLike<number>, tables: readonly Float32Array[], out: Float32Array): void {
   const [c, h, w] = shape;
